@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM duet
+
+#if !defined(DUET_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define DUET_TRACE_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(duet_module_load,
+	    TP_PROTO(u32 backend, unsigned int nr_cpus),
+	    TP_ARGS(backend, nr_cpus),
+	    TP_STRUCT__entry(__field(u32, backend)
+			     __field(unsigned int, nr_cpus)),
+	    TP_fast_assign(__entry->backend = backend;
+			   __entry->nr_cpus = nr_cpus;),
+	    TP_printk("backend=%s cpus=%u",
+		      __print_symbolic(__entry->backend,
+				       { DUET_BACKEND_SVM, "svm" },
+				       { DUET_BACKEND_VMX, "vmx" }),
+		      __entry->nr_cpus)
+);
+
+TRACE_EVENT(duet_module_unload,
+	    TP_PROTO(u32 backend),
+	    TP_ARGS(backend),
+	    TP_STRUCT__entry(__field(u32, backend)),
+	    TP_fast_assign(__entry->backend = backend;),
+	    TP_printk("backend=%s",
+		      __print_symbolic(__entry->backend,
+				       { DUET_BACKEND_SVM, "svm" },
+				       { DUET_BACKEND_VMX, "vmx" }))
+);
+
+TRACE_EVENT(duet_cpu_enable,
+	    TP_PROTO(int cpu, int ret),
+	    TP_ARGS(cpu, ret),
+	    TP_STRUCT__entry(__field(int, cpu)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->cpu = cpu;
+			   __entry->ret = ret;),
+	    TP_printk("cpu=%d ret=%d", __entry->cpu, __entry->ret)
+);
+
+TRACE_EVENT(duet_cpu_disable,
+	    TP_PROTO(int cpu),
+	    TP_ARGS(cpu),
+	    TP_STRUCT__entry(__field(int, cpu)),
+	    TP_fast_assign(__entry->cpu = cpu;),
+	    TP_printk("cpu=%d", __entry->cpu)
+);
+
+#endif /* DUET_TRACE_H */
+
+/* Out of tree: tell define_trace.h where this header lives. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
