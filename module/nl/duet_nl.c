@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)
+/* Do not edit directly, auto-generated from: */
+/*	module/nl/duet.yaml */
+/* YNL-GEN kernel source */
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "duet_nl.h"
+
+#include <uapi/linux/duet_netlink.h>
+#include <uapi/linux/duet.h>
+
+/* DUET_CMD_CAPS_GET - do */
+const struct nla_policy duet_caps_get_nl_policy[DUET_A_CAPS_CAP + 1] = {
+	[DUET_A_CAPS_CAP] = { .type = NLA_U32, },
+};
+
+/* Ops table for duet */
+const struct genl_ops duet_nl_ops[1] = {
+	{
+		.cmd		= DUET_CMD_CAPS_GET,
+		.doit		= duet_nl_caps_get_doit,
+		.policy		= duet_caps_get_nl_policy,
+		.maxattr	= DUET_A_CAPS_CAP,
+	},
+};
+
+static const struct genl_multicast_group duet_nl_mcgrps[] = {
+	[DUET_NLGRP_MONITOR] = { "monitor", },
+};

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	module/nl/duet.yaml */
+/* YNL-GEN kernel header */
+
+#ifndef _LINUX_DUET_GEN_H
+#define _LINUX_DUET_GEN_H
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/duet_netlink.h>
+#include <uapi/linux/duet.h>
+
+extern const struct nla_policy duet_caps_get_nl_policy[DUET_A_CAPS_CAP + 1];
+
+/* Ops table for duet */
+extern const struct genl_ops duet_nl_ops[1];
+
+int duet_nl_caps_get_doit(struct sk_buff *skb, struct genl_info *info);
+
+enum {
+	DUET_NLGRP_MONITOR,
+};
+
+#endif /* _LINUX_DUET_GEN_H */
