@@ -10,6 +10,17 @@ DUET_ARCH_OP(hardware_setup)
 DUET_ARCH_OP(hardware_unsetup)
 DUET_ARCH_OP(cpu_enable)
 DUET_ARCH_OP(cpu_disable)
+/* Guest execution; a backend without it refuses DUET_CREATE_VM. */
+DUET_ARCH_OP_OPTIONAL(vm_init)
+DUET_ARCH_OP_OPTIONAL(vm_destroy)
+DUET_ARCH_OP_OPTIONAL(vm_unmap_range)
+DUET_ARCH_OP_OPTIONAL(vcpu_create)
+DUET_ARCH_OP_OPTIONAL(vcpu_free)
+DUET_ARCH_OP_OPTIONAL(vcpu_run)
+DUET_ARCH_OP_OPTIONAL(get_regs)
+DUET_ARCH_OP_OPTIONAL(set_regs)
+DUET_ARCH_OP_OPTIONAL(get_sregs)
+DUET_ARCH_OP_OPTIONAL(set_sregs)
 
 #undef DUET_ARCH_OP
 #undef DUET_ARCH_OP_OPTIONAL

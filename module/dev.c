@@ -39,6 +39,14 @@ static long duet_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return DUET_API_VERSION;
 	case DUET_CHECK_EXTENSION:
 		return duet_dev_check_extension(argp);
+	case DUET_CREATE_VM:
+		if (arg)
+			return -EINVAL;
+		return duet_vm_create();
+	case DUET_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return DUET_RUN_PAGES * PAGE_SIZE;
 	default:
 		return -ENOTTY;
 	}

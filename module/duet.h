@@ -8,6 +8,8 @@
 
 #include <linux/types.h>
 #include <linux/cpumask.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
 #include <uapi/linux/duet.h>
 
 #define DUET_NAME "duet"
@@ -80,6 +82,65 @@ struct duet_vmx_raw {
 	bool la57;			/* host runs 5-level paging */
 };
 
+struct duet_vcpu_stats {
+	u64 exits;
+	u64 io_exits;
+	u64 mmio_exits;
+	u64 halt_exits;
+	u64 hypercall_exits;
+	u64 cpuid_exits;
+	u64 npt_faults;
+	u64 userspace_exits;
+};
+
+/*
+ * A vCPU (module/vcpu.c).  The backend embeds it in its own structure
+ * (to_svm()) and keeps the guest state; the generic part keeps the run
+ * area and serialises ioctls.
+ */
+struct duet_vcpu {
+	struct duet_vm *vm;
+	u32 id;
+	struct mutex mutex;		/* one ioctl at a time */
+	struct duet_run *run;		/* mmap()ed run area */
+	/* Exits that userspace completes on the next DUET_RUN. */
+	u32 pio_in_size;
+	bool hypercall_pending;
+	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
+	int mode;
+	int cpu;			/* CPU it last ran on, or -1 */
+	struct duet_vcpu_stats stats;
+};
+
+/* A memory slot (module/gmem/memslot.c). */
+struct duet_slot {
+	u32 id;
+	u32 flags;			/* DUET_MEM_* */
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	struct page **pages;		/* pinned pages; NULL = not yet */
+};
+
+struct duet_vm_stats {
+	u64 pages_pinned;
+	u64 pages_mapped_4k;
+	u64 pages_mapped_2m;
+};
+
+/* A VM (module/vm.c); lives until its fd and every vCPU are gone. */
+struct duet_vm {
+	struct kref kref;
+	struct mm_struct *mm;		/* the creator's, mmgrab()ed */
+	/* Serialises memslot changes, nested page-table updates, vCPU creation. */
+	struct mutex mmu_lock;
+	struct duet_slot *slots[DUET_MAX_MEMSLOTS];
+	struct duet_vcpu *vcpus[DUET_MAX_VCPUS];
+	struct duet_vm_stats stats;
+	bool dead;			/* shut down: no vCPU runs again */
+	void *arch;			/* backend state (nested page tables) */
+};
+
 /*
  * Backend operations, filled once (const) by svm/ and vmx/.  arch-ops.h
  * lists their names; duet_check_ops() uses the list to refuse a backend
@@ -95,6 +156,19 @@ struct duet_arch_ops {
 	/* Turn virtualization on/off on this CPU, preemption off. */
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
+	/* Create/free the backend part of a VM (nested page-table root). */
+	int (*vm_init)(struct duet_vm *vm);
+	void (*vm_destroy)(struct duet_vm *vm);
+	/* Unmap [gfn, gfn + npages) and flush every vCPU's TLB; mmu_lock held. */
+	void (*vm_unmap_range)(struct duet_vm *vm, u64 gfn, u64 npages);
+	struct duet_vcpu *(*vcpu_create)(struct duet_vm *vm);
+	void (*vcpu_free)(struct duet_vcpu *vcpu);
+	/* Enter the guest once and handle the exit: 1 resume, 0 userspace. */
+	int (*vcpu_run)(struct duet_vcpu *vcpu);
+	void (*get_regs)(struct duet_vcpu *vcpu, struct duet_regs *regs);
+	void (*set_regs)(struct duet_vcpu *vcpu, const struct duet_regs *regs);
+	void (*get_sregs)(struct duet_vcpu *vcpu, struct duet_sregs *sregs);
+	int (*set_sregs)(struct duet_vcpu *vcpu, const struct duet_sregs *sregs);
 };
 
 /* main.c */
@@ -106,6 +180,25 @@ const char *duet_refusal_str(enum duet_refusal why);
 /* caps.c */
 int duet_cap_value(const struct duet_caps *caps, u32 cap, u64 *value);
 const char *duet_backend_name(u32 backend);
+
+/* vm.c */
+int duet_vm_create(void);
+void duet_vm_get(struct duet_vm *vm);
+void duet_vm_put(struct duet_vm *vm);
+
+/* vcpu.c */
+#define DUET_RUN_PAGES		2
+#define DUET_PIO_DATA_OFFSET	PAGE_SIZE
+enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
+int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
+void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
+
+/* gmem/memslot.c */
+int duet_memslot_check(const struct duet_memslot *m);
+int duet_vm_set_memslot(struct duet_vm *vm, const struct duet_memslot *m);
+struct duet_slot *duet_slot_find(struct duet_vm *vm, u64 gfn);
+struct page *duet_slot_pin(struct duet_vm *vm, struct duet_slot *slot, u64 gfn);
+void duet_slot_free(struct duet_vm *vm, struct duet_slot *slot);
 
 /* dev.c */
 int duet_dev_init(void);

@@ -50,6 +50,24 @@ TRACE_EVENT(duet_cpu_disable,
 	    TP_printk("cpu=%d", __entry->cpu)
 );
 
+TRACE_EVENT(duet_exit,
+	    TP_PROTO(u32 vcpu, u64 exit_code, u64 rip, u64 info1, u64 info2),
+	    TP_ARGS(vcpu, exit_code, rip, info1, info2),
+	    TP_STRUCT__entry(__field(u32, vcpu)
+			     __field(u64, exit_code)
+			     __field(u64, rip)
+			     __field(u64, info1)
+			     __field(u64, info2)),
+	    TP_fast_assign(__entry->vcpu = vcpu;
+			   __entry->exit_code = exit_code;
+			   __entry->rip = rip;
+			   __entry->info1 = info1;
+			   __entry->info2 = info2;),
+	    TP_printk("vcpu=%u exit_code=%#llx rip=%#llx info1=%#llx info2=%#llx",
+		      __entry->vcpu, __entry->exit_code, __entry->rip,
+		      __entry->info1, __entry->info2)
+);
+
 #endif /* DUET_TRACE_H */
 
 /* Out of tree: tell define_trace.h where this header lives. */

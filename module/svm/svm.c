@@ -13,14 +13,63 @@
 
 #include "../duet.h"
 #include "svm.h"
+#include "svm_vcpu.h"
 
-/* Per-CPU host state-save area and what VM_HSAVE_PA held before duet. */
+/*
+ * Per-CPU state: the VMRUN host state-save area (VM_HSAVE_PA) and what the
+ * MSR held before duet, the page the host's VMSAVE/VMLOAD use around each
+ * entry, and the ASID allocator.
+ */
 struct svm_cpu {
 	struct page *hsave;
 	u64 old_hsave_pa;
+	struct page *host_save;
+	u32 next_asid;
+	u64 asid_generation;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
+
+/* The I/O permission map: every port intercepted (APM: 12 KiB). */
+#define IOPM_ORDER	2
+static void *svm_iopm;
+
+u64 svm_iopm_pa(void)
+{
+	return __pa(svm_iopm);
+}
+
+u64 svm_host_save_pa(int cpu)
+{
+	return page_to_phys(per_cpu(svm_cpus, cpu).host_save);
+}
+
+/*
+ * Give @svm an ASID valid on @cpu.  ASIDs are handed out once per
+ * generation; when they run out, a new generation starts and the first
+ * VMRUN of it flushes every ASID's TLB entries (TLB_CONTROL), which is
+ * also how entries left by earlier users of the hardware go away.  A vCPU
+ * that moved to another CPU gets a fresh ASID there, so it never runs on
+ * entries cached for an ASID elsewhere.
+ */
+void svm_new_asid_if_needed(struct vcpu_svm *svm, int cpu)
+{
+	struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	if (svm->asid_cpu == cpu && svm->asid_generation == sc->asid_generation)
+		return;
+
+	if (sc->next_asid > duet_caps.nr_asids) {
+		sc->asid_generation++;
+		sc->next_asid = 1;
+		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = sc->next_asid++;
+	svm->asid_generation = sc->asid_generation;
+	svm->asid_cpu = cpu;
+	c->asid = svm->asid;
+}
 
 static enum duet_refusal svm_probe(struct duet_caps *caps)
 {
@@ -43,39 +92,48 @@ static enum duet_refusal svm_probe(struct duet_caps *caps)
 	return duet_svm_decode(&raw, caps);
 }
 
-static int svm_hardware_setup(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct page *page;
-
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page)
-			goto err_free_hsave;
-		per_cpu(svm_cpus, cpu).hsave = page;
-	}
-	return 0;
-
-err_free_hsave:
-	for_each_possible_cpu(cpu) {
-		if (per_cpu(svm_cpus, cpu).hsave)
-			__free_page(per_cpu(svm_cpus, cpu).hsave);
-		per_cpu(svm_cpus, cpu).hsave = NULL;
-	}
-	return -ENOMEM;
-}
-
 static void svm_hardware_unsetup(void)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		if (per_cpu(svm_cpus, cpu).hsave)
-			__free_page(per_cpu(svm_cpus, cpu).hsave);
-		per_cpu(svm_cpus, cpu).hsave = NULL;
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+
+		if (sc->hsave)
+			__free_page(sc->hsave);
+		if (sc->host_save)
+			__free_page(sc->host_save);
+		sc->hsave = NULL;
+		sc->host_save = NULL;
 	}
+	free_pages((unsigned long)svm_iopm, IOPM_ORDER);
+	svm_iopm = NULL;
+}
+
+static int svm_hardware_setup(void)
+{
+	int cpu;
+
+	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, IOPM_ORDER);
+	if (!svm_iopm)
+		return -ENOMEM;
+	memset(svm_iopm, 0xff, PAGE_SIZE << IOPM_ORDER);
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+		int node = cpu_to_node(cpu);
+
+		sc->hsave = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		sc->host_save = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sc->hsave || !sc->host_save) {
+			svm_hardware_unsetup();
+			return -ENOMEM;
+		}
+		/* Start past the last ASID: the first entry flushes them all. */
+		sc->next_asid = U32_MAX;
+		sc->asid_generation = 1;
+	}
+	return 0;
 }
 
 static int svm_cpu_enable(void)
@@ -120,4 +178,14 @@ const struct duet_arch_ops duet_svm_ops = {
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.cpu_enable		= svm_cpu_enable,
 	.cpu_disable		= svm_cpu_disable,
+	.vm_init		= svm_vm_init,
+	.vm_destroy		= svm_vm_destroy,
+	.vm_unmap_range		= svm_vm_unmap_range,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_free		= svm_vcpu_free,
+	.vcpu_run		= svm_vcpu_run,
+	.get_regs		= svm_get_regs,
+	.set_regs		= svm_set_regs,
+	.get_sregs		= svm_get_sregs,
+	.set_sregs		= svm_set_sregs,
 };

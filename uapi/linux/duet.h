@@ -15,6 +15,7 @@
 #ifndef _UAPI_LINUX_DUET_H
 #define _UAPI_LINUX_DUET_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
@@ -79,5 +80,176 @@ enum duet_cap {
 };
 
 #define DUET_CAP_MAX	(__DUET_CAP_NR - 1)
+
+/*
+ * VMs and vCPUs
+ * =============
+ *
+ * DUET_CREATE_VM on /dev/duet returns a VM file descriptor; DUET_CREATE_VCPU
+ * on a VM fd returns a vCPU fd.  Closing them, in any order and at any time
+ * (even while another thread is inside DUET_RUN), frees everything once
+ * the last reference is gone.  Guest memory is the VMM's own memory, named
+ * by memory slots.
+ */
+
+/**
+ * DUET_CREATE_VM - create a VM; the argument must be 0.
+ *
+ * Returns a new file descriptor (O_CLOEXEC) for the VM.
+ */
+#define DUET_CREATE_VM		_IO(DUETIO, 0x02)
+
+/**
+ * DUET_GET_VCPU_MMAP_SIZE - size of the run area to mmap() from a vCPU fd;
+ * the argument must be 0.
+ */
+#define DUET_GET_VCPU_MMAP_SIZE	_IO(DUETIO, 0x03)
+
+/* Bounds of a VM. */
+#define DUET_MAX_VCPUS		64
+#define DUET_MAX_MEMSLOTS	32
+/* Guest-physical addresses are below 2^52 (the architectural maximum). */
+#define DUET_MAX_GPA		_BITULL(52)
+
+/**
+ * struct duet_memslot - argument of DUET_SET_MEMSLOT
+ * @slot:            in: slot number, < DUET_MAX_MEMSLOTS
+ * @flags:           in: DUET_MEM_*
+ * @guest_phys_addr: in: first guest-physical byte, page aligned
+ * @memory_size:     in: bytes, page aligned; 0 deletes the slot
+ * @userspace_addr:  in: the VMM's mapping backing it, page aligned
+ * @reserved:        must be 0
+ *
+ * Slots may not overlap (-EEXIST); a slot is replaced only by deleting it
+ * first.  Misaligned, wrapping or out-of-range values give -EINVAL.  Guest
+ * pages are pinned when the guest first touches them and charged to the
+ * VMM's RLIMIT_MEMLOCK; they stay pinned until the slot or the VM goes.
+ * Writes by the guest to a DUET_MEM_READONLY slot exit to userspace as
+ * MMIO.
+ */
+struct duet_memslot {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 reserved[2];
+};
+
+#define DUET_MEM_READONLY	_BITUL(0)
+
+#define DUET_SET_MEMSLOT	_IOW(DUETIO, 0x10, struct duet_memslot)
+
+/**
+ * DUET_CREATE_VCPU - create vCPU number @arg (< DUET_MAX_VCPUS) of a VM.
+ *
+ * Returns a new file descriptor (O_CLOEXEC) for the vCPU.  A number in use
+ * gives -EEXIST.  The vCPU starts in the x86 reset state.
+ */
+#define DUET_CREATE_VCPU	_IO(DUETIO, 0x11)
+
+/* General registers, as KVM_GET_REGS. */
+struct duet_regs {
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/*
+ * A segment register.  @attrib is the APM's packed VMCB form, also used on
+ * VMX: type[3:0] S[4] DPL[6:5] P[7] AVL[8] L[9] D/B[10] G[11].
+ */
+struct duet_segment {
+	__u64 base;
+	__u32 limit;
+	__u32 selector;
+	__u32 attrib;
+	__u32 padding;
+};
+
+struct duet_dtable {
+	__u64 base;
+	__u32 limit;
+	__u32 padding;
+};
+
+/* Special registers. */
+struct duet_sregs {
+	struct duet_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct duet_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 reserved[4];
+};
+
+#define DUET_RUN		_IO(DUETIO, 0x20)
+#define DUET_GET_REGS		_IOR(DUETIO, 0x21, struct duet_regs)
+#define DUET_SET_REGS		_IOW(DUETIO, 0x22, struct duet_regs)
+#define DUET_GET_SREGS		_IOR(DUETIO, 0x23, struct duet_sregs)
+#define DUET_SET_SREGS		_IOW(DUETIO, 0x24, struct duet_sregs)
+
+/* Exit reasons in struct duet_run. */
+enum duet_exit_reason {
+	DUET_EXIT_NONE = 0,
+	DUET_EXIT_IO,		/* port I/O; data in the run area */
+	DUET_EXIT_MMIO,		/* access outside guest memory */
+	DUET_EXIT_HYPERCALL,	/* VMMCALL/VMCALL */
+	DUET_EXIT_HLT,		/* HLT */
+	DUET_EXIT_SHUTDOWN,	/* triple fault: the VM is dead */
+	DUET_EXIT_INTR,		/* a signal is pending (DUET_RUN: -EINTR) */
+	DUET_EXIT_INTERNAL_ERROR, /* duet cannot go on; see internal */
+};
+
+#define DUET_EXIT_IO_IN		0
+#define DUET_EXIT_IO_OUT	1
+
+/* Values of internal.suberror. */
+#define DUET_INTERNAL_UNKNOWN_EXIT	1	/* data[0] = hardware exit code */
+#define DUET_INTERNAL_ENTRY_FAILED	2	/* data[0] = hardware exit code */
+
+/*
+ * The run area: mmap() DUET_GET_VCPU_MMAP_SIZE bytes of a vCPU fd at offset
+ * 0.  The kernel fills it before DUET_RUN returns; userspace completes an
+ * IN or MMIO read by writing the data before the next DUET_RUN.
+ */
+struct duet_run {
+	__u32 exit_reason;	/* DUET_EXIT_* */
+	__u32 padding;
+	__u64 hw_exit_code;	/* the backend's raw exit code */
+	union {
+		/* DUET_EXIT_IO: @count items of @size bytes at @data_offset */
+		struct {
+			__u32 direction;	/* DUET_EXIT_IO_IN/OUT */
+			__u32 size;		/* 1, 2 or 4 */
+			__u32 port;
+			__u32 count;
+			__u64 data_offset;	/* from the start of the run area */
+		} io;
+		/* DUET_EXIT_MMIO */
+		struct {
+			__u64 phys_addr;
+			__u64 fault_info;	/* the backend's fault code */
+			__u64 data;
+			__u32 len;
+			__u32 is_write;
+		} mmio;
+		/* DUET_EXIT_HYPERCALL: guest RAX, RBX, RCX, RDX, RSI; @ret to RAX */
+		struct {
+			__u64 nr;
+			__u64 args[4];
+			__u64 ret;
+		} hypercall;
+		/* DUET_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[4];
+		} internal;
+		__u64 pad[32];
+	};
+};
 
 #endif /* _UAPI_LINUX_DUET_H */

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit handlers, in a table indexed by exit code.  Each returns 1 to
+ * resume the guest, 0 to return to userspace with the run area filled,
+ * or a negative errno.
+ *
+ * Without nrip_save the CPU does not report the next RIP, so RIP advances
+ * by the length of the intercepted instruction, which for the fixed-form
+ * instructions handled here is known (svm_insn_len); IOIO reports its next
+ * RIP in exit_info_2 on every CPU.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+
+#include "svm_vcpu.h"
+#include "../trace.h"
+
+/* Lengths of the intercepted fixed-form instructions (opcode bytes). */
+#define SVM_INSN_LEN_CPUID	2	/* 0F A2 */
+#define SVM_INSN_LEN_HLT	1	/* F4 */
+#define SVM_INSN_LEN_VMMCALL	3	/* 0F 01 D9 */
+
+/* NPF exit_info_1 (APM "Nested versus Guest Page Faults"). */
+#define NPF_WRITE		BIT_ULL(1)
+
+static void svm_skip_insn(struct vcpu_svm *svm, unsigned int len)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (duet_caps.nrip_save && vmcb->control.next_rip)
+		vmcb->save.rip = vmcb->control.next_rip;
+	else
+		vmcb->save.rip += len;
+}
+
+static int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
+{
+	struct duet_run *run = svm->vcpu.run;
+
+	run->exit_reason = DUET_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 3;
+	run->internal.data[0] = svm->vmcb->control.exit_code;
+	run->internal.data[1] = svm->vmcb->control.exit_info_1;
+	run->internal.data[2] = svm->vmcb->control.exit_info_2;
+	return 0;
+}
+
+static int intr_interception(struct vcpu_svm *svm)
+{
+	/* The host took the interrupt after STGI: just go back in. */
+	return 1;
+}
+
+static int cpuid_interception(struct vcpu_svm *svm)
+{
+	unsigned long *regs = svm->regs;
+	u32 eax = svm->vmcb->save.rax, ecx = regs[VCPU_REGS_RCX];
+	u32 a, b, c, d;
+
+	svm->vcpu.stats.cpuid_exits++;
+	cpuid_count(eax, ecx, &a, &b, &c, &d);
+	if (eax == 1)
+		c |= BIT(31);			/* hypervisor present */
+	else if (eax == 0x80000001)
+		c &= ~BIT(2);			/* no nested SVM */
+	svm->vmcb->save.rax = a;
+	regs[VCPU_REGS_RBX] = b;
+	regs[VCPU_REGS_RCX] = c;
+	regs[VCPU_REGS_RDX] = d;
+	svm_skip_insn(svm, SVM_INSN_LEN_CPUID);
+	return 1;
+}
+
+static int halt_interception(struct vcpu_svm *svm)
+{
+	svm->vcpu.stats.halt_exits++;
+	svm_skip_insn(svm, SVM_INSN_LEN_HLT);
+	svm->vcpu.run->exit_reason = DUET_EXIT_HLT;
+	return 0;
+}
+
+static int vmmcall_interception(struct vcpu_svm *svm)
+{
+	struct duet_run *run = svm->vcpu.run;
+	unsigned long *regs = svm->regs;
+
+	svm->vcpu.stats.hypercall_exits++;
+	svm_skip_insn(svm, SVM_INSN_LEN_VMMCALL);
+	run->exit_reason = DUET_EXIT_HYPERCALL;
+	run->hypercall.nr = svm->vmcb->save.rax;
+	run->hypercall.args[0] = regs[VCPU_REGS_RBX];
+	run->hypercall.args[1] = regs[VCPU_REGS_RCX];
+	run->hypercall.args[2] = regs[VCPU_REGS_RDX];
+	run->hypercall.args[3] = regs[VCPU_REGS_RSI];
+	run->hypercall.ret = 0;
+	svm->vcpu.hypercall_pending = true;
+	return 0;
+}
+
+static int io_interception(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct duet_run *run = svm->vcpu.run;
+	u32 info = c->exit_info_1;
+	u32 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+
+	svm->vcpu.stats.io_exits++;
+	/* String forms need the guest-memory accessors of a later issue. */
+	if (info & SVM_IOIO_STR)
+		return svm_internal_error(svm, DUET_INTERNAL_UNKNOWN_EXIT);
+
+	run->exit_reason = DUET_EXIT_IO;
+	run->io.port = info >> SVM_IOIO_PORT_SHIFT;
+	run->io.size = size;
+	run->io.count = 1;
+	run->io.data_offset = DUET_PIO_DATA_OFFSET;
+	if (info & SVM_IOIO_TYPE_IN) {
+		run->io.direction = DUET_EXIT_IO_IN;
+		svm->vcpu.pio_in_size = size;
+	} else {
+		u64 rax = svm->vmcb->save.rax;
+
+		run->io.direction = DUET_EXIT_IO_OUT;
+		memcpy(duet_vcpu_pio_data(&svm->vcpu), &rax, size);
+	}
+	/* APM: exit_info_2 holds the RIP of the next instruction. */
+	svm->vmcb->save.rip = c->exit_info_2;
+	return 0;
+}
+
+static int npf_interception(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct duet_run *run = svm->vcpu.run;
+	bool mmio = false;
+	int r;
+
+	svm->vcpu.stats.npt_faults++;
+	r = svm_npf_map(svm, c->exit_info_2, c->exit_info_1 & NPF_WRITE, &mmio);
+	if (r)
+		return r;
+	if (!mmio)
+		return 1;
+
+	/*
+	 * Outside guest memory (or a write to a read-only slot).  Without an
+	 * instruction decoder yet, report the address and the fault and let
+	 * userspace decide; RIP still points at the access.
+	 */
+	svm->vcpu.stats.mmio_exits++;
+	run->exit_reason = DUET_EXIT_MMIO;
+	run->mmio.phys_addr = c->exit_info_2;
+	run->mmio.fault_info = c->exit_info_1;
+	run->mmio.is_write = !!(c->exit_info_1 & NPF_WRITE);
+	run->mmio.len = 0;
+	run->mmio.data = 0;
+	return 0;
+}
+
+static int shutdown_interception(struct vcpu_svm *svm)
+{
+	/* APM: the VMCB is undefined after a shutdown: never run it again. */
+	svm->vcpu.vm->dead = true;
+	svm->vcpu.run->exit_reason = DUET_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
+	[SVM_EXIT_INTR]		= intr_interception,
+	[SVM_EXIT_NMI]		= intr_interception,
+	[SVM_EXIT_SMI]		= intr_interception,
+	[SVM_EXIT_CPUID]	= cpuid_interception,
+	[SVM_EXIT_HLT]		= halt_interception,
+	[SVM_EXIT_IOIO]		= io_interception,
+	[SVM_EXIT_SHUTDOWN]	= shutdown_interception,
+	[SVM_EXIT_VMMCALL]	= vmmcall_interception,
+	[SVM_EXIT_NPF]		= npf_interception,
+};
+
+int svm_handle_exit(struct vcpu_svm *svm)
+{
+	u64 code = svm->vmcb->control.exit_code;
+	struct duet_vcpu *vcpu = &svm->vcpu;
+
+	vcpu->stats.exits++;
+	vcpu->run->hw_exit_code = code;
+	trace_duet_exit(vcpu->id, code, svm->vmcb->save.rip,
+			svm->vmcb->control.exit_info_1,
+			svm->vmcb->control.exit_info_2);
+
+	if (code == SVM_EXIT_INVALID)
+		return svm_internal_error(svm, DUET_INTERNAL_ENTRY_FAILED);
+	if (code >= ARRAY_SIZE(svm_exit_handlers) || !svm_exit_handlers[code])
+		return svm_internal_error(svm, DUET_INTERNAL_UNKNOWN_EXIT);
+	return svm_exit_handlers[code](svm);
+}
+
+/*
+ * Map the page behind @gpa on a nested page fault.  Set *@mmio when no
+ * slot backs it, or when the guest writes a read-only slot.
+ */
+int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio)
+{
+	struct duet_vm *vm = svm->vcpu.vm;
+	struct svm_vm *svm_vm = to_svm_vm(vm);
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct duet_slot *slot;
+	struct page *page;
+	unsigned int prot = NPT_PROT_EXEC;
+	int r;
+
+	mutex_lock(&vm->mmu_lock);
+	slot = duet_slot_find(vm, gfn);
+	if (!slot || (write && (slot->flags & DUET_MEM_READONLY))) {
+		*mmio = true;
+		r = 0;
+		goto out_unlock;
+	}
+	page = duet_slot_pin(vm, slot, gfn);
+	if (IS_ERR(page)) {
+		r = PTR_ERR(page);
+		goto out_unlock;
+	}
+	if (!(slot->flags & DUET_MEM_READONLY))
+		prot |= NPT_PROT_WRITE;
+	r = duet_npt_map(&svm_vm->npt, gfn << PAGE_SHIFT, page_to_phys(page),
+			 1, prot);
+	if (!r)
+		vm->stats.pages_mapped_4k++;
+
+out_unlock:
+	mutex_unlock(&vm->mmu_lock);
+	return r;
+}

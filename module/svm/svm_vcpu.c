@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM vCPUs and VMs: VMCB set-up, guest register state, nested page-table
+ * root, and one guest entry.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <asm/msr.h>
+
+#include "svm_vcpu.h"
+
+#define MSRPM_ORDER	1	/* APM: the MSR permission map is 8 KiB */
+
+/* MSRs whose state VMLOAD/VMSAVE move: the guest may touch them freely. */
+static const u32 svm_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+/*
+ * APM "MSR Permissions Map": three 2 KiB vectors for MSRs 0-1FFFh,
+ * C000_0000h-C000_1FFFh and C001_0000h-C001_1FFFh, two bits (read, write)
+ * per MSR.  Clear both bits of @msr.
+ */
+static void svm_msrpm_allow(u8 *msrpm, u32 msr)
+{
+	u32 base, offset;
+
+	if (msr < 0x2000)
+		base = 0;
+	else if (msr - 0xc0000000 < 0x2000)
+		base = 0x800;
+	else if (msr - 0xc0010000 < 0x2000)
+		base = 0x1000;
+	else
+		return;
+	offset = (msr & 0x1fff) * 2;
+	msrpm[base + offset / 8] &= ~(3 << (offset % 8));
+}
+
+int svm_vm_init(struct duet_vm *vm)
+{
+	struct svm_vm *svm_vm;
+	unsigned int i;
+	int r;
+
+	svm_vm = kzalloc(sizeof(*svm_vm), GFP_KERNEL_ACCOUNT);
+	if (!svm_vm)
+		return -ENOMEM;
+
+	r = duet_npt_init(&svm_vm->npt, duet_caps.paging_levels);
+	if (r)
+		goto err_free_vm;
+
+	r = -ENOMEM;
+	svm_vm->msrpm = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, MSRPM_ORDER);
+	if (!svm_vm->msrpm)
+		goto err_destroy_npt;
+	memset(svm_vm->msrpm, 0xff, PAGE_SIZE << MSRPM_ORDER);
+	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
+		svm_msrpm_allow(svm_vm->msrpm, svm_passthrough_msrs[i]);
+
+	vm->arch = svm_vm;
+	return 0;
+
+err_destroy_npt:
+	duet_npt_destroy(&svm_vm->npt);
+err_free_vm:
+	kfree(svm_vm);
+	return r;
+}
+
+void svm_vm_destroy(struct duet_vm *vm)
+{
+	struct svm_vm *svm_vm = to_svm_vm(vm);
+
+	free_pages((unsigned long)svm_vm->msrpm, MSRPM_ORDER);
+	duet_npt_destroy(&svm_vm->npt);
+	kfree(svm_vm);
+	vm->arch = NULL;
+}
+
+static void svm_flush_ipi(void *unused)
+{
+	/* Nothing to do: arriving here means the vCPU left guest mode. */
+}
+
+/*
+ * Unmap a range and make sure no vCPU can use a stale translation of it
+ * before the caller unpins the pages: bump tlb_gen (every entry compares
+ * it, in svm_vcpu_run(), after publishing IN_GUEST_MODE) and wait for the
+ * vCPUs now in guest mode to exit.
+ */
+void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
+{
+	struct svm_vm *svm_vm = to_svm_vm(vm);
+	int i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!duet_npt_unmap_range(&svm_vm->npt, gfn << PAGE_SHIFT,
+				  npages << PAGE_SHIFT))
+		return;
+
+	atomic_inc(&svm_vm->tlb_gen);
+	/* Pairs with smp_store_mb() of vcpu->mode in svm_vcpu_run(). */
+	smp_mb__after_atomic();
+	for (i = 0; i < DUET_MAX_VCPUS; i++) {
+		struct duet_vcpu *vcpu = vm->vcpus[i];
+		int cpu;
+
+		if (!vcpu || READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
+			continue;
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0)
+			smp_call_function_single(cpu, svm_flush_ipi, NULL, 1);
+	}
+}
+
+static void svm_set_seg(struct vmcb_seg *seg, u16 selector, u16 attrib,
+			u32 limit, u64 base)
+{
+	seg->selector = selector;
+	seg->attrib = attrib;
+	seg->limit = limit;
+	seg->base = base;
+}
+
+/* The x86 reset state (APM "Processor Initialization State"). */
+static void svm_init_save_area(struct vmcb_save_area *save)
+{
+	svm_set_seg(&save->cs, 0xf000, SVM_SEG_CODE_RX_ACCESSED, 0xffff,
+		    0xffff0000);
+	svm_set_seg(&save->ds, 0, SVM_SEG_DATA_RW_ACCESSED, 0xffff, 0);
+	save->es = save->ds;
+	save->ss = save->ds;
+	save->fs = save->ds;
+	save->gs = save->ds;
+	svm_set_seg(&save->gdtr, 0, 0, 0xffff, 0);
+	svm_set_seg(&save->idtr, 0, 0, 0xffff, 0);
+	svm_set_seg(&save->ldtr, 0, SVM_SEG_LDT, 0xffff, 0);
+	svm_set_seg(&save->tr, 0, SVM_SEG_TSS_BUSY, 0xffff, 0);
+	save->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
+	/* APM: VMRUN fails unless the guest's EFER.SVME is set. */
+	save->efer = EFER_SVME;
+	save->rip = 0xfff0;
+	save->rflags = X86_EFLAGS_FIXED;
+	save->dr6 = 0xffff0ff0;
+	save->dr7 = 0x400;
+	save->g_pat = 0x0007040600070406ULL;
+}
+
+static void svm_init_control(struct vcpu_svm *svm, struct svm_vm *svm_vm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	c->intercept_misc1 = BIT(INTERCEPT_INTR) | BIT(INTERCEPT_NMI) |
+			     BIT(INTERCEPT_SMI) | BIT(INTERCEPT_INIT) |
+			     BIT(INTERCEPT_CPUID) | BIT(INTERCEPT_HLT) |
+			     BIT(INTERCEPT_INVD) | BIT(INTERCEPT_INVLPGA) |
+			     BIT(INTERCEPT_IOIO_PROT) | BIT(INTERCEPT_MSR_PROT) |
+			     BIT(INTERCEPT_TASK_SWITCH) |
+			     BIT(INTERCEPT_SHUTDOWN);
+	/* APM: VMRUN must be intercepted or VMRUN fails (VMEXIT_INVALID). */
+	c->intercept_misc2 = BIT(INTERCEPT_VMRUN) | BIT(INTERCEPT_VMMCALL) |
+			     BIT(INTERCEPT_VMLOAD) | BIT(INTERCEPT_VMSAVE) |
+			     BIT(INTERCEPT_STGI) | BIT(INTERCEPT_CLGI) |
+			     BIT(INTERCEPT_SKINIT) | BIT(INTERCEPT_MONITOR) |
+			     BIT(INTERCEPT_MWAIT) | BIT(INTERCEPT_XSETBV);
+	/* Machine checks belong to the host. */
+	c->intercept_exceptions = BIT(18);
+	c->iopm_base_pa = svm_iopm_pa();
+	c->msrpm_base_pa = __pa(svm_vm->msrpm);
+	c->int_ctl = V_INTR_MASKING;
+	c->nested_ctl = NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = __pa(svm_vm->npt.root);
+	/* No ASID yet: svm_vcpu_run() assigns one before the first VMRUN. */
+	c->asid = 0;
+}
+
+struct duet_vcpu *svm_vcpu_create(struct duet_vm *vm)
+{
+	struct vcpu_svm *svm;
+	struct page *page;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return ERR_PTR(-ENOMEM);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(svm);
+		return ERR_PTR(-ENOMEM);
+	}
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	svm->regs[VCPU_REGS_RDX] = 0x600;	/* reset value: family 6 */
+	svm_init_save_area(&svm->vmcb->save);
+	svm_init_control(svm, to_svm_vm(vm));
+	svm->tlb_gen = atomic_read(&to_svm_vm(vm)->tlb_gen);
+	svm->asid_cpu = -1;
+	return &svm->vcpu;
+}
+
+void svm_vcpu_free(struct duet_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+}
+
+void svm_get_regs(struct duet_vcpu *vcpu, struct duet_regs *r)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	unsigned long *g = svm->regs;
+
+	r->rax = svm->vmcb->save.rax;
+	r->rbx = g[VCPU_REGS_RBX];
+	r->rcx = g[VCPU_REGS_RCX];
+	r->rdx = g[VCPU_REGS_RDX];
+	r->rsi = g[VCPU_REGS_RSI];
+	r->rdi = g[VCPU_REGS_RDI];
+	r->rsp = svm->vmcb->save.rsp;
+	r->rbp = g[VCPU_REGS_RBP];
+	r->r8 = g[VCPU_REGS_R8];
+	r->r9 = g[VCPU_REGS_R9];
+	r->r10 = g[VCPU_REGS_R10];
+	r->r11 = g[VCPU_REGS_R11];
+	r->r12 = g[VCPU_REGS_R12];
+	r->r13 = g[VCPU_REGS_R13];
+	r->r14 = g[VCPU_REGS_R14];
+	r->r15 = g[VCPU_REGS_R15];
+	r->rip = svm->vmcb->save.rip;
+	r->rflags = svm->vmcb->save.rflags;
+}
+
+void svm_set_regs(struct duet_vcpu *vcpu, const struct duet_regs *r)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	unsigned long *g = svm->regs;
+
+	svm->vmcb->save.rax = r->rax;
+	g[VCPU_REGS_RBX] = r->rbx;
+	g[VCPU_REGS_RCX] = r->rcx;
+	g[VCPU_REGS_RDX] = r->rdx;
+	g[VCPU_REGS_RSI] = r->rsi;
+	g[VCPU_REGS_RDI] = r->rdi;
+	svm->vmcb->save.rsp = r->rsp;
+	g[VCPU_REGS_RBP] = r->rbp;
+	g[VCPU_REGS_R8] = r->r8;
+	g[VCPU_REGS_R9] = r->r9;
+	g[VCPU_REGS_R10] = r->r10;
+	g[VCPU_REGS_R11] = r->r11;
+	g[VCPU_REGS_R12] = r->r12;
+	g[VCPU_REGS_R13] = r->r13;
+	g[VCPU_REGS_R14] = r->r14;
+	g[VCPU_REGS_R15] = r->r15;
+	svm->vmcb->save.rip = r->rip;
+	/* Bit 1 of RFLAGS always reads as 1. */
+	svm->vmcb->save.rflags = r->rflags | X86_EFLAGS_FIXED;
+}
+
+static void svm_seg_to_user(struct duet_segment *u, const struct vmcb_seg *s)
+{
+	u->base = s->base;
+	u->limit = s->limit;
+	u->selector = s->selector;
+	u->attrib = s->attrib;
+}
+
+static void svm_seg_from_user(struct vmcb_seg *s, const struct duet_segment *u)
+{
+	s->base = u->base;
+	s->limit = u->limit;
+	s->selector = u->selector;
+	s->attrib = u->attrib & 0xfff;
+}
+
+void svm_get_sregs(struct duet_vcpu *vcpu, struct duet_sregs *u)
+{
+	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+
+	svm_seg_to_user(&u->cs, &save->cs);
+	svm_seg_to_user(&u->ds, &save->ds);
+	svm_seg_to_user(&u->es, &save->es);
+	svm_seg_to_user(&u->fs, &save->fs);
+	svm_seg_to_user(&u->gs, &save->gs);
+	svm_seg_to_user(&u->ss, &save->ss);
+	svm_seg_to_user(&u->tr, &save->tr);
+	svm_seg_to_user(&u->ldt, &save->ldtr);
+	u->gdt.base = save->gdtr.base;
+	u->gdt.limit = save->gdtr.limit;
+	u->idt.base = save->idtr.base;
+	u->idt.limit = save->idtr.limit;
+	u->cr0 = save->cr0;
+	u->cr2 = save->cr2;
+	u->cr3 = save->cr3;
+	u->cr4 = save->cr4;
+	u->cr8 = 0;
+	/* SVME is duet's requirement, not the guest's view. */
+	u->efer = save->efer & ~EFER_SVME;
+	u->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+/* EFER bits a guest may set: SCE, LME, LMA, NXE. */
+#define SVM_GUEST_EFER_MASK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+int svm_set_sregs(struct duet_vcpu *vcpu, const struct duet_sregs *u)
+{
+	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+
+	if (u->efer & ~SVM_GUEST_EFER_MASK)
+		return -EINVAL;
+	/* APM: VMRUN rejects CR0.CD=0 with NW=1, and bits 63:32 set. */
+	if (u->cr0 >> 32 || ((u->cr0 & X86_CR0_NW) && !(u->cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	if (u->cr3 >> 52 || u->cr4 >> 32)
+		return -EINVAL;
+
+	svm_seg_from_user(&save->cs, &u->cs);
+	svm_seg_from_user(&save->ds, &u->ds);
+	svm_seg_from_user(&save->es, &u->es);
+	svm_seg_from_user(&save->fs, &u->fs);
+	svm_seg_from_user(&save->gs, &u->gs);
+	svm_seg_from_user(&save->ss, &u->ss);
+	svm_seg_from_user(&save->tr, &u->tr);
+	svm_seg_from_user(&save->ldtr, &u->ldt);
+	save->gdtr.base = u->gdt.base;
+	save->gdtr.limit = u->gdt.limit;
+	save->idtr.base = u->idt.base;
+	save->idtr.limit = u->idt.limit;
+	save->cr0 = u->cr0;
+	save->cr2 = u->cr2;
+	save->cr3 = u->cr3;
+	save->cr4 = u->cr4;
+	save->efer = u->efer | EFER_SVME;
+	/* APM: the VMCB's CPL must match SS.DPL. */
+	save->cpl = (u->ss.attrib >> 5) & 3;
+	return 0;
+}
+
+/*
+ * Enter the guest once.  Preemption stays off from the ASID decision to
+ * the end of the exit's first handling, so that the ASID and the VMCB's
+ * TLB_CONTROL always describe the CPU that runs the guest.
+ */
+int svm_vcpu_run(struct duet_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct svm_vm *svm_vm = to_svm_vm(vcpu->vm);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int cpu, gen;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	local_irq_disable();
+
+	/* Pairs with smp_mb__after_atomic() in svm_vm_unmap_range(). */
+	smp_store_mb(vcpu->mode, IN_GUEST_MODE);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	if (need_resched() || signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	svm_new_asid_if_needed(svm, cpu);
+	gen = atomic_read(&svm_vm->tlb_gen);
+	if (gen != svm->tlb_gen) {
+		/*
+		 * Nested mappings went away since this vCPU last flushed.
+		 * Without flush-by-ASID, TLB_CONTROL can only flush all.
+		 */
+		c->tlb_ctl = duet_caps.flush_by_asid ? TLB_CONTROL_FLUSH_ASID :
+						       TLB_CONTROL_FLUSH_ALL_ASID;
+		svm->tlb_gen = gen;
+	}
+
+	asm volatile("clgi" ::: "memory");
+	/* Host FS/GS/TR/syscall MSRs, restored by VMLOAD after #VMEXIT. */
+	asm volatile("vmsave %%rax" : : "a"(svm_host_save_pa(cpu)) : "memory");
+	/*
+	 * RFLAGS.IF at VMRUN decides whether physical interrupts exit the
+	 * guest (V_INTR_MASKING); GIF=0 keeps them pending in the host.
+	 */
+	raw_local_irq_enable();
+	__svm_vcpu_run(svm->vmcb_pa, svm->regs, svm_host_save_pa(cpu));
+	raw_local_irq_disable();
+	asm volatile("stgi" ::: "memory");
+
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	local_irq_enable();
+	preempt_enable();
+
+	return svm_handle_exit(svm);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * SVM backend internals shared by the files of svm/.
+ */
+#ifndef DUET_SVM_VCPU_H
+#define DUET_SVM_VCPU_H
+
+#include "../duet.h"
+#include "../mmu/npt.h"
+#include "vmcb.h"
+
+/* Guest GPRs kept by software; RAX, RSP and RIP live in the VMCB. */
+enum {
+	VCPU_REGS_RAX, VCPU_REGS_RCX, VCPU_REGS_RDX, VCPU_REGS_RBX,
+	VCPU_REGS_RSP, VCPU_REGS_RBP, VCPU_REGS_RSI, VCPU_REGS_RDI,
+	VCPU_REGS_R8, VCPU_REGS_R9, VCPU_REGS_R10, VCPU_REGS_R11,
+	VCPU_REGS_R12, VCPU_REGS_R13, VCPU_REGS_R14, VCPU_REGS_R15,
+	NR_VCPU_REGS,
+};
+
+struct svm_vm {
+	struct duet_npt npt;
+	/* Bumped when nested mappings go away; vCPUs flush on a change. */
+	atomic_t tlb_gen;
+	void *msrpm;			/* shared by the VM's vCPUs */
+};
+
+struct vcpu_svm {
+	struct duet_vcpu vcpu;
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	unsigned long regs[NR_VCPU_REGS];
+	u32 asid;
+	u64 asid_generation;
+	int asid_cpu;			/* CPU the ASID belongs to */
+	int tlb_gen;			/* svm_vm.tlb_gen last flushed for */
+};
+
+static inline struct vcpu_svm *to_svm(struct duet_vcpu *vcpu)
+{
+	return container_of(vcpu, struct vcpu_svm, vcpu);
+}
+
+static inline struct svm_vm *to_svm_vm(struct duet_vm *vm)
+{
+	return vm->arch;
+}
+
+/* svm.c */
+u64 svm_iopm_pa(void);
+void svm_new_asid_if_needed(struct vcpu_svm *svm, int cpu);
+u64 svm_host_save_pa(int cpu);
+
+/* svm_vcpu.c */
+struct duet_vcpu *svm_vcpu_create(struct duet_vm *vm);
+void svm_vcpu_free(struct duet_vcpu *vcpu);
+int svm_vcpu_run(struct duet_vcpu *vcpu);
+void svm_get_regs(struct duet_vcpu *vcpu, struct duet_regs *regs);
+void svm_set_regs(struct duet_vcpu *vcpu, const struct duet_regs *regs);
+void svm_get_sregs(struct duet_vcpu *vcpu, struct duet_sregs *sregs);
+int svm_set_sregs(struct duet_vcpu *vcpu, const struct duet_sregs *sregs);
+int svm_vm_init(struct duet_vm *vm);
+void svm_vm_destroy(struct duet_vm *vm);
+void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages);
+
+/* exits.c */
+int svm_handle_exit(struct vcpu_svm *svm);
+int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio);
+
+/* vmenter.S */
+void __svm_vcpu_run(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa);
+
+#endif /* DUET_SVM_VCPU_H */
