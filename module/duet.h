@@ -109,6 +109,7 @@ struct duet_vcpu {
 	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
 	int mode;
 	int cpu;			/* CPU it last ran on, or -1 */
+	void *fpu;			/* guest XSAVE image (fpu.c) */
 	struct duet_vcpu_stats stats;
 };
 
@@ -192,6 +193,13 @@ void duet_vm_put(struct duet_vm *vm);
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
+
+/* fpu.c */
+int duet_fpu_setup(void);
+void *duet_fpu_alloc(void);
+void duet_fpu_free(void *area);
+void duet_fpu_load(void *area);
+void duet_fpu_put(void *area);
 
 /* gmem/memslot.c */
 int duet_memslot_check(const struct duet_memslot *m);

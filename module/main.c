@@ -274,6 +274,12 @@ static int __init duet_init(void)
 	if (r)
 		return r;
 
+	r = duet_fpu_setup();
+	if (r) {
+		pr_err("not loading: CPU without XSAVE enabled\n");
+		return r;
+	}
+
 	r = duet_ops->hardware_setup();
 	if (r)
 		return r;

@@ -27,6 +27,7 @@ static int duet_vcpu_release(struct inode *inode, struct file *filp)
 	mutex_unlock(&vm->mmu_lock);
 
 	free_pages((unsigned long)vcpu->run, get_order(DUET_RUN_PAGES * PAGE_SIZE));
+	duet_fpu_free(vcpu->fpu);
 	duet_ops->vcpu_free(vcpu);
 	duet_vm_put(vm);
 	return 0;
@@ -190,10 +191,13 @@ int duet_vcpu_create(struct duet_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 
 	r = -ENOMEM;
+	vcpu->fpu = duet_fpu_alloc();
+	if (!vcpu->fpu)
+		goto err_free_vcpu;
 	vcpu->run = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
 					     get_order(DUET_RUN_PAGES * PAGE_SIZE));
 	if (!vcpu->run)
-		goto err_free_vcpu;
+		goto err_free_fpu;
 
 	mutex_lock(&vm->mmu_lock);
 	r = -EEXIST;
@@ -218,6 +222,8 @@ err_unlink:
 	mutex_unlock(&vm->mmu_lock);
 err_free_run:
 	free_pages((unsigned long)vcpu->run, get_order(DUET_RUN_PAGES * PAGE_SIZE));
+err_free_fpu:
+	duet_fpu_free(vcpu->fpu);
 err_free_vcpu:
 	duet_ops->vcpu_free(vcpu);
 	return r;

@@ -381,6 +381,7 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		svm->tlb_gen = gen;
 	}
 
+	duet_fpu_load(vcpu->fpu);
 	asm volatile("clgi" ::: "memory");
 	/* Host FS/GS/TR/syscall MSRs, restored by VMLOAD after #VMEXIT. */
 	asm volatile("vmsave %%rax" : : "a"(svm_host_save_pa(cpu)) : "memory");
@@ -392,6 +393,7 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 	__svm_vcpu_run(svm->vmcb_pa, svm->regs, svm_host_save_pa(cpu));
 	raw_local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	duet_fpu_put(vcpu->fpu);
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	local_irq_enable();
