@@ -209,6 +209,12 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_IOIO_SIZE_MASK		(7 << SVM_IOIO_SIZE_SHIFT)
 #define SVM_IOIO_PORT_SHIFT		16
 
+/* EVENTINJ (APM "Event Injection") */
+#define SVM_EVTINJ_VEC_MASK		0xff
+#define SVM_EVTINJ_TYPE_EXEPT		(3 << 8)
+#define SVM_EVTINJ_VALID_ERR		BIT(11)
+#define SVM_EVTINJ_VALID		BIT(31)
+
 /* Segment attributes in the packed VMCB form. */
 #define SVM_SEG_CODE_RX_ACCESSED	0x9b
 #define SVM_SEG_DATA_RW_ACCESSED	0x93
