@@ -31,7 +31,34 @@ bench_ioctl() {
 	echo "bench: ioctl check_extension_vs_kvm_ratio $(ratio "$duet_ops" "$kvm_ops")"
 }
 
-for b in ioctl; do
+# exits: exit round trips of the same guest loop, duet vs KVM.  The first
+# entry into new guest code costs TCG translation time: warm up first.
+bench_exits() {
+	local kvm mode n=20000 d k
+	kvm=$(kvm_module)
+	insmod /duet/duet.ko || return 1
+	for mode in cpuid vmmcall pio; do
+		$BIN/exits_bench duet "$mode" 2000 >/dev/null || return 1
+		d=$($BIN/exits_bench duet "$mode" $n | awk '{ print $2 }') || return 1
+		eval "duet_$mode=$d"
+	done
+	rmmod duet
+	modprobe "$kvm" || return 1
+	for mode in cpuid vmmcall pio; do
+		$BIN/exits_bench kvm "$mode" 2000 >/dev/null || return 1
+		k=$($BIN/exits_bench kvm "$mode" $n | awk '{ print $2 }') || return 1
+		eval "kvm_$mode=$k"
+	done
+	modprobe -r "$kvm"
+	for mode in cpuid vmmcall pio; do
+		eval "d=\$duet_$mode; k=\$kvm_$mode"
+		echo "bench: exits duet_${mode}_per_sec $d"
+		echo "bench: exits kvm_${mode}_per_sec $k"
+		echo "bench: exits ${mode}_vs_kvm_ratio $(ratio "$d" "$k")"
+	done
+}
+
+for b in ioctl exits; do
 	[ "$want" = all ] || [ "$want" = "$b" ] || continue
 	"bench_$b" || { echo "bench: $b FAILED"; rc=1; }
 done

@@ -68,6 +68,38 @@ TRACE_EVENT(duet_exit,
 		      __entry->info1, __entry->info2)
 );
 
+TRACE_EVENT(duet_entry,
+	    TP_PROTO(u32 vcpu, u64 rip),
+	    TP_ARGS(vcpu, rip),
+	    TP_STRUCT__entry(__field(u32, vcpu)
+			     __field(u64, rip)),
+	    TP_fast_assign(__entry->vcpu = vcpu;
+			   __entry->rip = rip;),
+	    TP_printk("vcpu=%u rip=%#llx", __entry->vcpu, __entry->rip)
+);
+
+TRACE_EVENT(duet_userspace_exit,
+	    TP_PROTO(u32 vcpu, u32 reason, int ret),
+	    TP_ARGS(vcpu, reason, ret),
+	    TP_STRUCT__entry(__field(u32, vcpu)
+			     __field(u32, reason)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->vcpu = vcpu;
+			   __entry->reason = reason;
+			   __entry->ret = ret;),
+	    TP_printk("vcpu=%u reason=%s ret=%d", __entry->vcpu,
+		      __print_symbolic(__entry->reason,
+				       { DUET_EXIT_NONE, "none" },
+				       { DUET_EXIT_IO, "io" },
+				       { DUET_EXIT_MMIO, "mmio" },
+				       { DUET_EXIT_HYPERCALL, "hypercall" },
+				       { DUET_EXIT_HLT, "hlt" },
+				       { DUET_EXIT_SHUTDOWN, "shutdown" },
+				       { DUET_EXIT_INTR, "intr" },
+				       { DUET_EXIT_INTERNAL_ERROR, "internal_error" }),
+		      __entry->ret)
+);
+
 #endif /* DUET_TRACE_H */
 
 /* Out of tree: tell define_trace.h where this header lives. */

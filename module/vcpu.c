@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "duet.h"
+#include "trace.h"
 
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu)
 {
@@ -86,6 +87,7 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 	}
 	if (r == 0)
 		vcpu->stats.userspace_exits++;
+	trace_duet_userspace_exit(vcpu->id, run->exit_reason, r);
 	return r;
 }
 

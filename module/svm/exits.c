@@ -196,6 +196,10 @@ static int vmmcall_interception(struct vcpu_svm *svm)
 
 	svm->vcpu.stats.hypercall_exits++;
 	svm_skip_insn(svm, SVM_INSN_LEN_VMMCALL);
+	if (svm->vmcb->save.rax == DUET_HC_NOP) {
+		svm->vmcb->save.rax = 0;
+		return 1;
+	}
 	run->exit_reason = DUET_EXIT_HYPERCALL;
 	run->hypercall.nr = svm->vmcb->save.rax;
 	run->hypercall.args[0] = regs[VCPU_REGS_RBX];

@@ -10,6 +10,7 @@
 #include <asm/msr.h>
 
 #include "svm_vcpu.h"
+#include "../trace.h"
 
 #define MSRPM_ORDER	1	/* APM: the MSR permission map is 8 KiB */
 
@@ -381,6 +382,7 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		svm->tlb_gen = gen;
 	}
 
+	trace_duet_entry(vcpu->id, svm->vmcb->save.rip);
 	duet_fpu_load(vcpu->fpu);
 	asm volatile("clgi" ::: "memory");
 	/* Host FS/GS/TR/syscall MSRs, restored by VMLOAD after #VMEXIT. */

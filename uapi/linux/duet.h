@@ -203,6 +203,13 @@ enum duet_exit_reason {
 	DUET_EXIT_INTERNAL_ERROR, /* duet cannot go on; see internal */
 };
 
+/*
+ * Hypercalls (VMMCALL/VMCALL, number in RAX, result in RAX).  duet answers
+ * DUET_HC_NOP itself (RAX = 0) without leaving the kernel; every other
+ * number exits to userspace as DUET_EXIT_HYPERCALL.
+ */
+#define DUET_HC_NOP		0
+
 #define DUET_EXIT_IO_IN		0
 #define DUET_EXIT_IO_OUT	1
 
