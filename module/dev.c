@@ -39,6 +39,8 @@ static long duet_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return DUET_API_VERSION;
 	case DUET_CHECK_EXTENSION:
 		return duet_dev_check_extension(argp);
+	case DUET_GET_SUPPORTED_CPUID:
+		return duet_cpuid_to_user(duet_cpuid_supported(), argp);
 	case DUET_CREATE_VM:
 		if (arg)
 			return -EINVAL;

@@ -20,7 +20,9 @@
  */
 #ifdef DUET_KUNIT
 #define EXPORT_SYMBOL_IF_DUET_KUNIT(sym) EXPORT_SYMBOL_GPL(sym)
+#define DUET_VISIBLE_IF_KUNIT
 #else
+#define DUET_VISIBLE_IF_KUNIT static
 #define EXPORT_SYMBOL_IF_DUET_KUNIT(sym) static_assert(sizeof(sym))
 #endif
 
@@ -82,6 +84,12 @@ struct duet_vmx_raw {
 	bool la57;			/* host runs 5-level paging */
 };
 
+/* A CPUID table (module/cpuid.c). */
+struct duet_cpuid_table {
+	u32 nent;
+	struct duet_cpuid_entry entries[DUET_MAX_CPUID_ENTRIES];
+};
+
 struct duet_vcpu_stats {
 	u64 exits;
 	u64 io_exits;
@@ -110,6 +118,7 @@ struct duet_vcpu {
 	int mode;
 	int cpu;			/* CPU it last ran on, or -1 */
 	void *fpu;			/* guest XSAVE image (fpu.c) */
+	struct duet_cpuid_table *cpuid;	/* what CPUID returns */
 	struct duet_vcpu_stats stats;
 };
 
@@ -193,6 +202,17 @@ void duet_vm_put(struct duet_vm *vm);
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
+
+/* cpuid.c */
+int duet_cpuid_setup(void);
+const struct duet_cpuid_table *duet_cpuid_supported(void);
+const struct duet_cpuid_entry *
+duet_cpuid_find(const struct duet_cpuid_table *t, u32 function, u32 index);
+int duet_cpuid_to_user(const struct duet_cpuid_table *t, void __user *argp);
+int duet_cpuid_from_user(struct duet_cpuid_table *t, void __user *argp);
+#ifdef DUET_KUNIT
+void duet_cpuid_filter(struct duet_cpuid_entry *e);
+#endif
 
 /* fpu.c */
 int duet_fpu_setup(void);

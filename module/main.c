@@ -30,6 +30,8 @@ const struct duet_arch_ops *duet_ops __read_mostly;
 static DEFINE_PER_CPU(bool, duet_cpu_enabled);
 static atomic_t duet_nr_enabled = ATOMIC_INIT(0);
 static enum cpuhp_state duet_cpuhp_state;
+/* Set once loaded: later CPU-online failures get their own log line. */
+static bool duet_loaded;
 
 static const char * const duet_refusals[] = {
 	[DUET_OK]		= "supported",
@@ -99,7 +101,8 @@ static int duet_cpu_online(unsigned int cpu)
 	preempt_disable();
 	r = duet_enable_this_cpu();
 	preempt_enable();
-	if (r)
+	/* At load, duet_init() reports the refusal once for every CPU. */
+	if (r && READ_ONCE(duet_loaded))
 		pr_err("CPU %u: cannot enable virtualization (%d)\n", cpu, r);
 	return r;
 }
@@ -280,6 +283,13 @@ static int __init duet_init(void)
 		return r;
 	}
 
+	r = duet_cpuid_setup();
+	if (r) {
+		pr_err("not loading: CPUID table larger than %d leaves\n",
+		       DUET_MAX_CPUID_ENTRIES);
+		return r;
+	}
+
 	r = duet_ops->hardware_setup();
 	if (r)
 		return r;
@@ -309,6 +319,7 @@ static int __init duet_init(void)
 	if (r)
 		goto err_dev_exit;
 
+	WRITE_ONCE(duet_loaded, true);
 	trace_duet_module_load(duet_caps.backend, duet_nr_enabled_cpus());
 	pr_info("%s backend on %u CPUs, %s paging %u-level, %u %s\n",
 		duet_ops->name, duet_nr_enabled_cpus(),

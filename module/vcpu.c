@@ -29,6 +29,7 @@ static int duet_vcpu_release(struct inode *inode, struct file *filp)
 
 	free_pages((unsigned long)vcpu->run, get_order(DUET_RUN_PAGES * PAGE_SIZE));
 	duet_fpu_free(vcpu->fpu);
+	kvfree(vcpu->cpuid);
 	duet_ops->vcpu_free(vcpu);
 	duet_vm_put(vm);
 	return 0;
@@ -110,6 +111,12 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	switch (ioctl) {
 	case DUET_RUN:
 		r = arg ? -EINVAL : duet_vcpu_run(vcpu);
+		break;
+	case DUET_SET_CPUID:
+		r = duet_cpuid_from_user(vcpu->cpuid, argp);
+		break;
+	case DUET_GET_CPUID:
+		r = duet_cpuid_to_user(vcpu->cpuid, argp);
 		break;
 	case DUET_GET_REGS:
 		duet_ops->get_regs(vcpu, &u.regs);
@@ -196,7 +203,16 @@ int duet_vcpu_create(struct duet_vm *vm, unsigned long id)
 	vcpu->fpu = duet_fpu_alloc();
 	if (!vcpu->fpu)
 		goto err_free_vcpu;
-	vcpu->run = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+	vcpu->cpuid = kvmalloc(sizeof(*vcpu->cpuid), GFP_KERNEL_ACCOUNT);
+	if (!vcpu->cpuid)
+		goto err_free_fpu;
+	memcpy(vcpu->cpuid, duet_cpuid_supported(), sizeof(*vcpu->cpuid));
+	/*
+	 * Compound, so that mmap()'s references to the second page count on
+	 * the whole allocation instead of freeing that page on munmap().
+	 */
+	vcpu->run = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					     __GFP_COMP,
 					     get_order(DUET_RUN_PAGES * PAGE_SIZE));
 	if (!vcpu->run)
 		goto err_free_fpu;
@@ -225,6 +241,7 @@ err_unlink:
 err_free_run:
 	free_pages((unsigned long)vcpu->run, get_order(DUET_RUN_PAGES * PAGE_SIZE));
 err_free_fpu:
+	kvfree(vcpu->cpuid);
 	duet_fpu_free(vcpu->fpu);
 err_free_vcpu:
 	duet_ops->vcpu_free(vcpu);

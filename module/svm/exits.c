@@ -66,19 +66,15 @@ static int intr_interception(struct vcpu_svm *svm)
 static int cpuid_interception(struct vcpu_svm *svm)
 {
 	unsigned long *regs = svm->regs;
-	u32 eax = svm->vmcb->save.rax, ecx = regs[VCPU_REGS_RCX];
-	u32 a, b, c, d;
+	const struct duet_cpuid_entry *e;
 
 	svm->vcpu.stats.cpuid_exits++;
-	cpuid_count(eax, ecx, &a, &b, &c, &d);
-	if (eax == 1)
-		c |= BIT(31);			/* hypervisor present */
-	else if (eax == 0x80000001)
-		c &= ~BIT(2);			/* no nested SVM */
-	svm->vmcb->save.rax = a;
-	regs[VCPU_REGS_RBX] = b;
-	regs[VCPU_REGS_RCX] = c;
-	regs[VCPU_REGS_RDX] = d;
+	e = duet_cpuid_find(svm->vcpu.cpuid, svm->vmcb->save.rax,
+			    regs[VCPU_REGS_RCX]);
+	svm->vmcb->save.rax = e ? e->eax : 0;
+	regs[VCPU_REGS_RBX] = e ? e->ebx : 0;
+	regs[VCPU_REGS_RCX] = e ? e->ecx : 0;
+	regs[VCPU_REGS_RDX] = e ? e->edx : 0;
 	svm_skip_insn(svm, SVM_INSN_LEN_CPUID);
 	return 1;
 }

@@ -185,11 +185,46 @@ struct duet_sregs {
 	__u64 reserved[4];
 };
 
+/* One CPUID leaf; @index matters only with DUET_CPUID_FLAG_SIGNIFICANT_INDEX. */
+struct duet_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 padding;
+};
+
+#define DUET_CPUID_FLAG_SIGNIFICANT_INDEX	_BITUL(0)
+#define DUET_MAX_CPUID_ENTRIES			256
+
+/*
+ * A CPUID table.  In: @nent is the capacity of @entries (for GET) or the
+ * number of entries (for SET), at most DUET_MAX_CPUID_ENTRIES; out (GET):
+ * the number filled.  A table too small for GET gives -E2BIG with @nent set
+ * to the size needed.
+ */
+struct duet_cpuid {
+	__u32 nent;
+	__u32 padding;
+	struct duet_cpuid_entry entries[];
+};
+
+/*
+ * DUET_GET_SUPPORTED_CPUID (on /dev/duet): the host's CPUID as a guest may
+ * see it: the host's vendor, family/model and the features duet can
+ * virtualize, with the hypervisor bit set.  It is also every new vCPU's
+ * table until DUET_SET_CPUID replaces it.  A leaf missing from a vCPU's
+ * table reads as zeros.
+ */
+#define DUET_GET_SUPPORTED_CPUID _IOWR(DUETIO, 0x04, struct duet_cpuid)
+
 #define DUET_RUN		_IO(DUETIO, 0x20)
 #define DUET_GET_REGS		_IOR(DUETIO, 0x21, struct duet_regs)
 #define DUET_SET_REGS		_IOW(DUETIO, 0x22, struct duet_regs)
 #define DUET_GET_SREGS		_IOR(DUETIO, 0x23, struct duet_sregs)
 #define DUET_SET_SREGS		_IOW(DUETIO, 0x24, struct duet_sregs)
+#define DUET_SET_CPUID		_IOW(DUETIO, 0x25, struct duet_cpuid)
+#define DUET_GET_CPUID		_IOWR(DUETIO, 0x26, struct duet_cpuid)
 
 /* Exit reasons in struct duet_run. */
 enum duet_exit_reason {
