@@ -179,6 +179,7 @@ struct duet_arch_ops {
 	void (*set_regs)(struct duet_vcpu *vcpu, const struct duet_regs *regs);
 	void (*get_sregs)(struct duet_vcpu *vcpu, struct duet_sregs *sregs);
 	int (*set_sregs)(struct duet_vcpu *vcpu, const struct duet_sregs *sregs);
+	int (*inject_event)(struct duet_vcpu *vcpu, const struct duet_event *ev);
 };
 
 /* main.c */
@@ -202,6 +203,9 @@ void duet_vm_put(struct duet_vm *vm);
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
+#ifdef DUET_KUNIT
+int duet_vcpu_check_event(const struct duet_event *ev);
+#endif
 
 /* cpuid.c */
 int duet_cpuid_setup(void);

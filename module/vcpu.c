@@ -61,6 +61,37 @@ static void duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 	}
 }
 
+/* Exceptions that push an error code (SDM "Exception and Interrupt Reference"). */
+#define DUET_EXC_WITH_ERROR_CODE \
+	(BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | BIT(14) | BIT(17) | \
+	 BIT(21) | BIT(29) | BIT(30))
+
+DUET_VISIBLE_IF_KUNIT int duet_vcpu_check_event(const struct duet_event *ev)
+{
+	if (ev->reserved[0] || ev->reserved[1] ||
+	    (ev->flags & ~DUET_EVENT_HAS_ERROR_CODE))
+		return -EINVAL;
+	switch (ev->type) {
+	case DUET_EVENT_EXCEPTION:
+		/* NMI (2) has its own type; 15, 22-27 and 31 are reserved. */
+		if (ev->vector >= 32 || ev->vector == 2)
+			return -EINVAL;
+		if (!!(ev->flags & DUET_EVENT_HAS_ERROR_CODE) !=
+		    !!(DUET_EXC_WITH_ERROR_CODE & BIT(ev->vector)))
+			return -EINVAL;
+		return 0;
+	case DUET_EVENT_INTERRUPT:
+		if (ev->vector < 32 || ev->vector > 255 || ev->flags)
+			return -EINVAL;
+		return 0;
+	case DUET_EVENT_NMI:
+		return ev->flags ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vcpu_check_event);
+
 static int duet_vcpu_run(struct duet_vcpu *vcpu)
 {
 	struct duet_run *run = vcpu->run;
@@ -100,6 +131,7 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	union {
 		struct duet_regs regs;
 		struct duet_sregs sregs;
+		struct duet_event ev;
 	} u;
 	long r;
 
@@ -117,6 +149,14 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	case DUET_GET_CPUID:
 		r = duet_cpuid_to_user(vcpu->cpuid, argp);
+		break;
+	case DUET_INJECT_EVENT:
+		r = -EFAULT;
+		if (copy_from_user(&u.ev, argp, sizeof(u.ev)))
+			break;
+		r = duet_vcpu_check_event(&u.ev);
+		if (!r)
+			r = duet_ops->inject_event(vcpu, &u.ev);
 		break;
 	case DUET_GET_REGS:
 		duet_ops->get_regs(vcpu, &u.regs);

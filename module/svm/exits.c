@@ -63,6 +63,14 @@ static int intr_interception(struct vcpu_svm *svm)
 	return 1;
 }
 
+static int vintr_interception(struct vcpu_svm *svm)
+{
+	/* The window is open: svm_prepare_events() injects or reports. */
+	svm->vmcb->control.int_ctl &= ~V_IRQ;
+	svm->vmcb->control.intercept_misc1 &= ~BIT(INTERCEPT_VINTR);
+	return 1;
+}
+
 static int cpuid_interception(struct vcpu_svm *svm)
 {
 	unsigned long *regs = svm->regs;
@@ -279,6 +287,7 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_INTR]		= intr_interception,
 	[SVM_EXIT_NMI]		= intr_interception,
 	[SVM_EXIT_SMI]		= intr_interception,
+	[SVM_EXIT_VINTR]	= vintr_interception,
 	[SVM_EXIT_CPUID]	= cpuid_interception,
 	[SVM_EXIT_HLT]		= halt_interception,
 	[SVM_EXIT_IOIO]		= io_interception,

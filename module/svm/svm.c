@@ -188,4 +188,5 @@ const struct duet_arch_ops duet_svm_ops = {
 	.set_regs		= svm_set_regs,
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
+	.inject_event		= svm_inject_event,
 };

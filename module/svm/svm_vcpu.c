@@ -201,6 +201,7 @@ struct duet_vcpu *svm_vcpu_create(struct duet_vm *vm)
 	svm_init_control(svm, to_svm_vm(vm));
 	svm->tlb_gen = atomic_read(&to_svm_vm(vm)->tlb_gen);
 	svm->asid_cpu = -1;
+	svm->pending_irq = -1;
 	return &svm->vcpu;
 }
 
@@ -343,6 +344,82 @@ int svm_set_sregs(struct duet_vcpu *vcpu, const struct duet_sregs *u)
 	return 0;
 }
 
+static bool svm_interruptible(struct vcpu_svm *svm)
+{
+	return (svm->vmcb->save.rflags & X86_EFLAGS_IF) &&
+	       !(svm->vmcb->control.int_state & SVM_INTERRUPT_SHADOW) &&
+	       !(svm->vmcb->control.event_inj & SVM_EVTINJ_VALID);
+}
+
+int svm_inject_event(struct duet_vcpu *vcpu, const struct duet_event *ev)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	switch (ev->type) {
+	case DUET_EVENT_EXCEPTION:
+		if (c->event_inj & SVM_EVTINJ_VALID)
+			return -EBUSY;
+		c->event_inj = ev->vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+		if (ev->flags & DUET_EVENT_HAS_ERROR_CODE) {
+			c->event_inj |= SVM_EVTINJ_VALID_ERR;
+			c->event_inj_err = ev->error_code;
+		}
+		return 0;
+	case DUET_EVENT_NMI:
+		if (svm->pending_nmi)
+			return -EBUSY;
+		svm->pending_nmi = true;
+		return 0;
+	default:
+		if (svm->pending_irq >= 0)
+			return -EBUSY;
+		svm->pending_irq = ev->vector;
+		return 0;
+	}
+}
+
+/*
+ * Turn pending events into EVENTINJ when the guest can take them, and ask
+ * for a VINTR exit (a virtual interrupt the guest cannot take yet: APM
+ * "Virtual Interrupt Intercept") when an interrupt must wait for a window.
+ */
+static void svm_prepare_events(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	bool want_window;
+
+	if (!(c->event_inj & SVM_EVTINJ_VALID) && svm->pending_nmi) {
+		c->event_inj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+		svm->pending_nmi = false;
+	}
+	if (svm->pending_irq >= 0 && svm_interruptible(svm)) {
+		c->event_inj = svm->pending_irq | SVM_EVTINJ_TYPE_INTR |
+			       SVM_EVTINJ_VALID;
+		svm->pending_irq = -1;
+	}
+
+	want_window = svm->pending_irq >= 0 ||
+		      svm->vcpu.run->request_interrupt_window;
+	if (want_window) {
+		c->intercept_misc1 |= BIT(INTERCEPT_VINTR);
+		c->int_ctl |= V_IRQ | V_IGN_TPR | (0xf << V_INTR_PRIO_SHIFT);
+	} else {
+		c->intercept_misc1 &= ~BIT(INTERCEPT_VINTR);
+		c->int_ctl &= ~V_IRQ;
+	}
+}
+
+/* Tell userspace whether an interrupt would go in now. */
+void svm_report_interruptibility(struct vcpu_svm *svm)
+{
+	struct duet_run *run = svm->vcpu.run;
+
+	run->if_flag = !!(svm->vmcb->save.rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt = svm_interruptible(svm) &&
+				   svm->pending_irq < 0;
+}
+
 /*
  * Enter the guest once.  Preemption stays off from the ASID decision to
  * the end of the exit's first handling, so that the ASID and the VMCB's
@@ -353,7 +430,16 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct svm_vm *svm_vm = to_svm_vm(vcpu->vm);
 	struct vmcb_control_area *c = &svm->vmcb->control;
-	int cpu, gen;
+	int cpu, gen, r;
+
+	/* Userspace asked to hear when an interrupt can go in: it can now. */
+	if (vcpu->run->request_interrupt_window && svm_interruptible(svm) &&
+	    svm->pending_irq < 0) {
+		vcpu->run->exit_reason = DUET_EXIT_IRQ_WINDOW_OPEN;
+		svm_report_interruptibility(svm);
+		return 0;
+	}
+	svm_prepare_events(svm);
 
 	preempt_disable();
 	cpu = smp_processor_id();
@@ -401,5 +487,19 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 	local_irq_enable();
 	preempt_enable();
 
-	return svm_handle_exit(svm);
+	/* EVENTINJ was consumed by the entry. */
+	c->event_inj = 0;
+	/*
+	 * APM: an exit during event delivery leaves the event in
+	 * EXITINTINFO; deliver it again on the next entry.
+	 */
+	if (c->exit_int_info & SVM_EVTINJ_VALID) {
+		c->event_inj = c->exit_int_info;
+		c->event_inj_err = c->exit_int_info_err;
+	}
+
+	r = svm_handle_exit(svm);
+	if (!r)
+		svm_report_interruptibility(svm);
+	return r;
 }

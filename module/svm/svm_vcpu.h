@@ -34,6 +34,8 @@ struct vcpu_svm {
 	u64 asid_generation;
 	int asid_cpu;			/* CPU the ASID belongs to */
 	int tlb_gen;			/* svm_vm.tlb_gen last flushed for */
+	int pending_irq;		/* vector waiting for a window, or -1 */
+	bool pending_nmi;
 };
 
 static inline struct vcpu_svm *to_svm(struct duet_vcpu *vcpu)
@@ -59,6 +61,8 @@ void svm_get_regs(struct duet_vcpu *vcpu, struct duet_regs *regs);
 void svm_set_regs(struct duet_vcpu *vcpu, const struct duet_regs *regs);
 void svm_get_sregs(struct duet_vcpu *vcpu, struct duet_sregs *sregs);
 int svm_set_sregs(struct duet_vcpu *vcpu, const struct duet_sregs *sregs);
+int svm_inject_event(struct duet_vcpu *vcpu, const struct duet_event *ev);
+void svm_report_interruptibility(struct vcpu_svm *svm);
 int svm_vm_init(struct duet_vm *vm);
 void svm_vm_destroy(struct duet_vm *vm);
 void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages);

@@ -179,7 +179,13 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define TLB_CONTROL_FLUSH_ASID		3
 
 /* int_ctl */
+#define V_IRQ				BIT(8)
+#define V_INTR_PRIO_SHIFT		16
+#define V_IGN_TPR			BIT(20)
 #define V_INTR_MASKING			BIT(24)
+
+/* int_state */
+#define SVM_INTERRUPT_SHADOW		BIT(0)
 
 /* nested_ctl */
 #define NESTED_CTL_NP_ENABLE		BIT_ULL(0)
@@ -211,6 +217,8 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 
 /* EVENTINJ (APM "Event Injection") */
 #define SVM_EVTINJ_VEC_MASK		0xff
+#define SVM_EVTINJ_TYPE_INTR		(0 << 8)
+#define SVM_EVTINJ_TYPE_NMI		(2 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT		(3 << 8)
 #define SVM_EVTINJ_VALID_ERR		BIT(11)
 #define SVM_EVTINJ_VALID		BIT(31)

@@ -224,6 +224,35 @@ struct duet_cpuid {
 #define DUET_GET_SREGS		_IOR(DUETIO, 0x23, struct duet_sregs)
 #define DUET_SET_SREGS		_IOW(DUETIO, 0x24, struct duet_sregs)
 #define DUET_SET_CPUID		_IOW(DUETIO, 0x25, struct duet_cpuid)
+
+/* Event types of struct duet_event. */
+#define DUET_EVENT_EXCEPTION	0	/* vector 0-31, with or without code */
+#define DUET_EVENT_INTERRUPT	1	/* external interrupt, vector 32-255 */
+#define DUET_EVENT_NMI		2
+
+#define DUET_EVENT_HAS_ERROR_CODE	_BITUL(0)
+
+/**
+ * struct duet_event - argument of DUET_INJECT_EVENT
+ * @type:       DUET_EVENT_*
+ * @vector:     exception or interrupt vector (ignored for NMI)
+ * @flags:      DUET_EVENT_HAS_ERROR_CODE (exceptions only)
+ * @error_code: pushed by the exception when the flag is set
+ * @reserved:   must be 0
+ *
+ * An exception or NMI is delivered at the next entry.  An interrupt is
+ * delivered as soon as the guest can take it (RFLAGS.IF set, no interrupt
+ * shadow); until then it stays pending, and a second one gives -EBUSY.
+ */
+struct duet_event {
+	__u32 type;
+	__u32 vector;
+	__u32 flags;
+	__u32 error_code;
+	__u64 reserved[2];
+};
+
+#define DUET_INJECT_EVENT	_IOW(DUETIO, 0x27, struct duet_event)
 #define DUET_GET_CPUID		_IOWR(DUETIO, 0x26, struct duet_cpuid)
 
 /* Exit reasons in struct duet_run. */
@@ -236,6 +265,7 @@ enum duet_exit_reason {
 	DUET_EXIT_SHUTDOWN,	/* triple fault: the VM is dead */
 	DUET_EXIT_INTR,		/* a signal is pending (DUET_RUN: -EINTR) */
 	DUET_EXIT_INTERNAL_ERROR, /* duet cannot go on; see internal */
+	DUET_EXIT_IRQ_WINDOW_OPEN, /* the guest can take an interrupt now */
 };
 
 /*
@@ -258,9 +288,16 @@ enum duet_exit_reason {
  * IN or MMIO read by writing the data before the next DUET_RUN.
  */
 struct duet_run {
-	__u32 exit_reason;	/* DUET_EXIT_* */
-	__u32 padding;
-	__u64 hw_exit_code;	/* the backend's raw exit code */
+	__u32 exit_reason;	/* out: DUET_EXIT_* */
+	/* in: exit with DUET_EXIT_IRQ_WINDOW_OPEN once interrupts can go in */
+	__u32 request_interrupt_window;
+	__u64 hw_exit_code;	/* out: the backend's raw exit code */
+	/* out: RFLAGS.IF, and whether DUET_INJECT_EVENT of an interrupt
+	 * would be delivered at once (IF set, no interrupt shadow, nothing
+	 * pending)
+	 */
+	__u32 if_flag;
+	__u32 ready_for_interrupt;
 	union {
 		/* DUET_EXIT_IO: @count items of @size bytes at @data_offset */
 		struct {
