@@ -31,6 +31,7 @@ static u64 duet_xgetbv0(void)
 	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	return lo | ((u64)hi << 32);
 }
+
 int duet_fpu_setup(void)
 {
 	u32 eax, ebx, ecx, edx;
