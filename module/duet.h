@@ -20,10 +20,15 @@
  */
 #ifdef DUET_KUNIT
 #define EXPORT_SYMBOL_IF_DUET_KUNIT(sym) EXPORT_SYMBOL_GPL(sym)
+#else
+#define EXPORT_SYMBOL_IF_DUET_KUNIT(sym) static_assert(sizeof(sym))
+#endif
+
+/* Static, unless duet_kunit.ko needs to reach it. */
+#ifdef DUET_KUNIT
 #define DUET_VISIBLE_IF_KUNIT
 #else
 #define DUET_VISIBLE_IF_KUNIT static
-#define EXPORT_SYMBOL_IF_DUET_KUNIT(sym) static_assert(sizeof(sym))
 #endif
 
 /*
