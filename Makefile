@@ -22,15 +22,18 @@ endif
 # test exports.
 KUNIT_OK = $(shell grep -qs '^CONFIG_KUNIT=y' $(KDIR)/include/config/auto.conf && echo 1)
 
-.PHONY: all module cli selftests kernel check demo bench clean help
+.PHONY: all module cli guests selftests kernel check demo bench clean help
 
-all: module cli selftests
+all: module cli guests selftests
 
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP) DUET_KUNIT=$(KUNIT_OK) modules
 
 cli:
 	$(MAKE) -C $(TOP)/userspace
+
+guests:
+	$(MAKE) -C $(TOP)/guests
 
 selftests:
 	$(MAKE) -C $(TOP)/selftests
@@ -50,10 +53,11 @@ bench:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	$(MAKE) -C $(TOP)/userspace clean
+	$(MAKE) -C $(TOP)/guests clean
 	$(MAKE) -C $(TOP)/selftests clean
 
 help:
-	@echo "make [KDIR=DIR]   build duet.ko (+ duet_kunit.ko on a KUnit kernel), the CLI and the selftests"
+	@echo "make [KDIR=DIR]   build duet.ko (+ duet_kunit.ko on a KUnit kernel), the CLI, the guests and the selftests"
 	@echo "make kernel       build (or reuse) the cached test kernel; prints its directory"
 	@echo "make check        every test: static checks, builds, KUnit and selftests under QEMU (SVM) and Bochs (VMX)"
 	@echo "make demo [BACKEND=svm|vmx]  boot the test machine, load duet and run the CLI"

@@ -76,4 +76,7 @@ int cmd_caps(struct duet_cli *cli);
 /* Print a caps-get reply to the struct print_ctx @data; an mnl_cb_t. */
 int caps_reply_cb(const struct nlmsghdr *nlh, void *data);
 
+/* vm.c */
+int cmd_vm(struct duet_cli *cli);
+
 #endif /* DUET_CLI_H */

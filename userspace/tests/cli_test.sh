@@ -148,9 +148,76 @@ if [ ! -d /sys/module/duet ]; then
 		'Error: no generic netlink family "duet" (is duet.ko loaded?).'
 fi
 
+# vm: help and argument errors, checked before anything touches /dev/duet.
+run vm help
+expect "vm help" 0 "*" ""
+case $out in "Usage: duet vm run IMAGE"*) ok ;; *) fail "vm help text: $out" ;; esac
+
+run vm
+expect "vm without command" 1 "" "*"
+case $err in "Usage: duet vm run"*) ok ;; *) fail "vm without command: $err" ;; esac
+
+run vm ru
+expect "no prefix match of vm commands" 1 "" \
+	'Error: unknown vm command "ru", see "duet vm help".'
+
+run vm run
+expect "vm run without image" 1 "" \
+	'Error: "vm run" needs an IMAGE, see "duet vm help".'
+
+printf '\364' >"$work/hlt.bin"	# hlt
+img=$work/hlt.bin
+
+run vm run "$img" vcpus
+expect "vcpus without value" 1 "" \
+	'Error: "vcpus" needs a value, see "duet vm help".'
+for n in 0 65 -1 1x abc 99999999999999999999; do
+	run vm run "$img" vcpus "$n"
+	expect "vcpus $n" 1 "" "Error: \"vcpus $n\": need 1 to 64."
+done
+for m in 1M 5G 4097M 64Q 1.5M M 64MM 65537 -64M; do
+	run vm run "$img" mem "$m"
+	expect "mem $m" 1 "" "Error: \"mem $m\": need a multiple of 4K from 2M to 4G."
+done
+run vm run "$img" entry zz
+expect "entry zz" 1 "" 'Error: "entry zz": not an address.'
+run vm run "$img" mem 2M entry 0x200000
+expect "entry past memory" 1 "" \
+	'Error: entry 0x200000 is outside guest memory (0x200000 bytes).'
+run vm run "$img" vcpus 2 vcpus 2
+expect "duplicate vcpus" 1 "" 'Error: duplicate argument "vcpus".'
+run vm run "$img" vcpu 2
+expect "no prefix match of vm arguments" 1 "" \
+	'Error: unknown argument "vcpu", see "duet vm help".'
+
+run vm run "$work/missing.elf"
+expect "missing image" 1 "" \
+	"Error: $work/missing.elf: No such file or directory."
+: >"$work/empty.bin"
+run vm run "$work/empty.bin"
+expect "empty image" 1 "" "Error: $work/empty.bin: empty file."
+printf '\177ELF\002\001\001' >"$work/short.elf"
+run vm run "$work/short.elf"
+expect "truncated ELF" 1 "" "Error: $work/short.elf: truncated ELF header."
+head -c 3000000 /dev/zero >"$work/big.bin"
+run vm run "$work/big.bin" mem 2M
+expect "image larger than memory" 1 "" \
+	"Error: $work/big.bin: larger than guest memory."
+run vm run "$work/big.bin" mem 3M
+expect "flat image past the end" 1 "" \
+	"Error: $work/big.bin: flat image of 3000000 bytes at 0x100000 does not fit in guest memory 0x100000-0x300000."
+
+# Without the module: said plainly, after the image checks.
+if [ ! -e /dev/duet ]; then
+	run vm run "$img" mem 4M vcpus 3 entry 0x100000
+	expect "vm run without module" 1 "" \
+		'Error: cannot open /dev/duet: No such file or directory (is duet.ko loaded?).'
+fi
+
 # help and argument errors never open a socket.
 if command -v strace >/dev/null; then
-	for args in "help" "caps help" "-j nonsense" "caps show cap nested" "version"; do
+	for args in "help" "caps help" "-j nonsense" "caps show cap nested" "version" \
+		    "vm help" "vm run $img vcpus 2"; do
 		# shellcheck disable=SC2086 # $args is a word list
 		strace -f -qq -e trace=socket -o "$work/strace" "$duet" $args \
 			>/dev/null 2>&1

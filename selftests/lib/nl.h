@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * duet selftests: a raw generic netlink client, without libmnl, so that the
+ * tests see exactly what the kernel sends (extack messages and offsets
+ * included) and can send what a well-behaved library never would.
+ *
+ *	struct nl_sock nl;
+ *	struct nl_msg req;
+ *	struct nl_reply rep;
+ *	__u16 id;
+ *
+ *	_nl_open(&nl);
+ *	_nl_family_id(&nl, "duet", &id);
+ *	nl_msg_init(&req, id, DUET_CMD_CAPS_GET, 1);
+ *	nl_put_u32(&req, DUET_A_CAPS_CAP, DUET_CAP_NR_CPUS);
+ *	r = _nl_request(&nl, &req, &rep);
+ *	// r == 0: rep.nlh is the reply; r < 0: rep.extack says why
+ */
+#ifndef DUET_SELFTEST_NL_H
+#define DUET_SELFTEST_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#define NL_MSG_SIZE	4096
+#define NL_RX_SIZE	32768
+
+struct nl_sock {
+	int fd;
+	__u32 portid;
+	__u32 seq;
+	/* Aligned for struct nlmsghdr. */
+	union {
+		struct nlmsghdr hdr;
+		char rx[NL_RX_SIZE];
+	};
+};
+
+/* A request under construction: nlmsghdr, genlmsghdr, attributes. */
+struct nl_msg {
+	union {
+		struct nlmsghdr nlh;
+		char buf[NL_MSG_SIZE];
+	};
+};
+
+/* The outcome of one request. */
+struct nl_reply {
+	/* 0, or the -errno of the NLMSG_ERROR that answered the request. */
+	int error;
+	/* The first reply message (a copy), or NULL. */
+	struct nlmsghdr *nlh;
+	/* NLMSGERR_ATTR_MSG, "" when the kernel gave none. */
+	char extack[256];
+	/* NLMSGERR_ATTR_OFFS: offset of the offending attribute. */
+	bool has_offs;
+	__u32 offs;
+	union {
+		struct nlmsghdr hdr;
+		char buf[NL_RX_SIZE];
+	} msg;
+};
+
+/* Open a NETLINK_GENERIC socket with extended ACKs; 0 or -errno. */
+int _nl_open(struct nl_sock *nl);
+void nl_close(struct nl_sock *nl);
+
+/* Start a generic netlink request (NLM_F_REQUEST | NLM_F_ACK). */
+void nl_msg_init(struct nl_msg *msg, __u16 family, __u8 cmd, __u8 version);
+
+/*
+ * Append an attribute; return its offset from the start of the message
+ * (what NLMSGERR_ATTR_OFFS reports for it) or -EMSGSIZE.
+ */
+int nl_put(struct nl_msg *msg, __u16 type, const void *data, __u16 len);
+int nl_put_u8(struct nl_msg *msg, __u16 type, __u8 value);
+int nl_put_u16(struct nl_msg *msg, __u16 type, __u16 value);
+int nl_put_u32(struct nl_msg *msg, __u16 type, __u32 value);
+int nl_put_str(struct nl_msg *msg, __u16 type, const char *s);
+
+/*
+ * Send @req and wait for its answer; return 0 with the reply (if any) in
+ * @rep->nlh, or the kernel's -errno with @rep->extack filled, or -errno of
+ * a failed socket call.
+ */
+int _nl_request(struct nl_sock *nl, struct nl_msg *req, struct nl_reply *rep);
+
+/* The attributes after the genlmsghdr of @nlh, and their length. */
+const struct nlattr *nl_genl_attrs(const struct nlmsghdr *nlh, size_t *len);
+
+/*
+ * Index the attributes in [@attrs, @attrs + @len) by type into @tb[0..@maxtype].
+ * Return 0, -EINVAL if an attribute is malformed, -EEXIST on a duplicate,
+ * -ERANGE if a type is 0 or above @maxtype (the others are still indexed).
+ */
+int nl_parse(const struct nlattr *attrs, size_t len,
+	     const struct nlattr **tb, unsigned int maxtype);
+
+/* Payload of @nla and its length. */
+static inline const void *nla_payload(const struct nlattr *nla)
+{
+	return (const char *)nla + NLA_HDRLEN;
+}
+
+static inline size_t nla_payload_len(const struct nlattr *nla)
+{
+	return nla->nla_len - NLA_HDRLEN;
+}
+
+/* Read an unsigned integer attribute of 1, 2, 4 or 8 bytes; 0 or -EINVAL. */
+int nla_get_uint(const struct nlattr *nla, unsigned long long *value);
+
+/* A resolved generic netlink family, from CTRL_CMD_GETFAMILY. */
+struct nl_family {
+	__u16 id;
+	__u32 version;
+	__u32 hdrsize;
+	__u32 maxattr;
+	unsigned int nr_ops;
+	__u32 ops[32];			/* command numbers */
+	__u32 op_flags[32];		/* GENL_ADMIN_PERM, GENL_CMD_CAP_* */
+	unsigned int nr_groups;
+	char group_names[8][32];
+	__u32 group_ids[8];
+};
+
+/* Resolve family @name: 0, -ENOENT when it is not registered, or -errno. */
+int _nl_family_get(struct nl_sock *nl, const char *name, struct nl_family *fam);
+int _nl_family_id(struct nl_sock *nl, const char *name, __u16 *id);
+
+#endif /* DUET_SELFTEST_NL_H */

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Find kernel splats (warnings, bugs, sanitizer and lockdep reports, stalls)
+# in a captured console. Source this file, then:
+#
+#   if line=$(splat_find console.log); then echo "splat: $line"; fi
+#
+# Each report counts once, by its first line. Only kernel-formatted lines count: they start with the printk timestamp
+# "[    1.234567] " (boot with printk.time=1), so a program that merely
+# prints "WARNING:" does not fail a run. Lines matching the extended regex in
+# SPLAT_ALLOW (if set) are ignored, for tests that provoke a splat on purpose.
+
+# What the kernel prints first in each kind of report. A report may carry a
+# subsystem prefix ("watchdog: BUG: soft lockup", "rcu: INFO: ...").
+SPLAT_PATTERNS=(
+	'BUG: '				# KASAN, sleeping in atomic, soft lockup, bad page fault ...
+	'WARNING: '			# WARN_ON(), lockdep ("possible circular locking ...")
+	'UBSAN: '			# undefined behaviour
+	'Oops[: ]'			# oops / general protection fault
+	'kernel BUG at '		# BUG_ON()
+	'Kernel panic - not syncing'
+	'general protection fault'
+	'INFO: rcu_[a-z]+ (detected stalls|self-detected stall)'
+	'INFO: task .* blocked for more than [0-9]+ seconds'
+	'INFO: trying to register non-static key'
+	'unchecked MSR access error'
+)
+
+# The printk timestamp, optionally followed by "subsystem: " prefixes.
+SPLAT_PREFIX='^\[ *[0-9]+\.[0-9]+\] (.*: )?'
+
+splat_regex() {
+	local IFS='|'
+	printf '%s(%s)' "$SPLAT_PREFIX" "${SPLAT_PATTERNS[*]}"
+}
+
+# splat_lines FILE: print every splat line of console FILE, without the serial
+# console's carriage returns.
+splat_lines() {
+	[[ -r $1 ]] || return 0
+	tr -d '\r' <"$1" | grep -a -E "$(splat_regex)" || true
+}
+
+# splat_find FILE: print the first splat line of console FILE that SPLAT_ALLOW
+# does not match and return 0; return 1 when there is none.
+splat_find() {
+	local line
+
+	line=$(splat_lines "$1" |
+		{ if [[ -n ${SPLAT_ALLOW:-} ]]; then grep -a -v -E "$SPLAT_ALLOW"; else cat; fi; } |
+		head -n 1) || true
+	[[ -n $line ]] || return 1
+	printf '%s\n' "$line"
+}
+
+# splat_quirks BACKEND: print an extended regex of the splats that backend's
+# emulated hardware causes by itself (nothing when it has none), for
+# SPLAT_ALLOW.
+splat_quirks() {
+	case $1 in
+	vmx)
+		# Bochs' corei7_haswell_4770 sets CPUID.1:EDX.HTT with fewer logical
+		# processors in CPUID.1:EBX than cores in CPUID.4: the kernel
+		# warns once while parsing the topology.
+		echo 'WARNING: .* at .*arch/x86/kernel/cpu/topology_common\.c:[0-9]+ parse_legacy'
+		;;
+	esac
+}

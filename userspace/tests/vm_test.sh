@@ -1,0 +1,196 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `duet vm run` against the module: tiny flat guests, one behaviour each
+# (exits, errors, the UART, vCPU start state).  Needs /dev/duet, so it
+# skips on the host; in the emulated machine (busybox sh):
+#
+#	tests/vm_test.sh [ DUET [ HELLO_ELF ] ]
+
+duet=${1:-$(dirname "$0")/../duet}
+hello=${2:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+if [ ! -c /dev/duet ]; then
+	echo "vm_test: skipped (no /dev/duet)"
+	exit 0
+fi
+
+ok()
+{
+	passed=$((passed + 1))
+}
+
+fail()
+{
+	failed=$((failed + 1))
+	echo "FAIL: $*" >&2
+}
+
+# guest NAME HEX...: write the bytes as $work/NAME.bin (a flat binary).
+guest()
+{
+	name=$1
+	shift
+	: >"$work/$name.bin"
+	for b in "$@"; do
+		# shellcheck disable=SC2059 # the format is the byte
+		printf "\\$(printf %03o "0x$b")" >>"$work/$name.bin"
+	done
+}
+
+# run ARGS...: run duet, keep its exit code, stdout and stderr.
+run()
+{
+	"$duet" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	out=$(cat "$work/out")
+	err=$(cat "$work/err")
+}
+
+# expect NAME RC: the last run's exit code.
+expect()
+{
+	if [ "$rc" = "$2" ]; then
+		ok
+	else
+		fail "$1: exit $rc, want $2 (stdout: $out; stderr: $err)"
+	fi
+}
+
+# expect_line NAME PATTERN: a line of stdout matches the grep -E PATTERN.
+expect_line()
+{
+	if grep -Eq "$2" "$work/out"; then
+		ok
+	else
+		fail "$1: no line '$2' in: $out"
+	fi
+}
+
+# expect_eq NAME GOT WANT
+expect_eq()
+{
+	if [ "$2" = "$3" ]; then
+		ok
+	else
+		fail "$1: $2, want $3"
+	fi
+}
+
+# expect_err NAME TEXT: stderr is exactly TEXT.
+expect_err()
+{
+	if [ "$err" = "$2" ]; then
+		ok
+	else
+		fail "$1: stderr '$err', want '$2'"
+	fi
+}
+
+guest hlt f4
+run vm run "$work/hlt.bin"
+expect "hlt" 0
+expect_line "hlt summary" '^vcpu 0 state halted io 0 hlt 1 hypercall 0 mmio 0 io-ignored 0$'
+expect_err "hlt" ""
+
+run -j vm run "$work/hlt.bin" mem 2M
+expect "-j hlt" 0
+expect_line "-j hlt" '^\{"vcpus":\[\{"vcpu":0,"state":"halted","io":0,"hlt":1,"hypercall":0,"mmio":0,"io-ignored":0\}\],"image":".*hlt.bin","entry":1048576,"mem":2097152,"serial":"","serial-bytes":0\}$'
+
+run vm run "$work/hlt.bin" vcpus 64
+expect "64 vCPUs" 0
+n=$(grep -c ' state halted ' "$work/out")
+expect_eq "64 vCPUs halted" "$n" 64
+
+# ud2 with no IDT: #UD, #GP, double fault, shutdown.
+guest ud2 0f 0b
+run vm run "$work/ud2.bin"
+expect "triple fault" 1
+expect_err "triple fault" "Error: vCPU 0: triple fault."
+expect_line "triple fault state" '^vcpu 0 state triple-fault '
+
+# entry: skip the ud2.
+run vm run "$work/hlt.bin" entry 0x100000
+expect "entry at the image" 0
+guest ud2hlt 0f 0b f4
+run vm run "$work/ud2hlt.bin" entry 0x100002
+expect "entry past ud2" 0
+
+# vmmcall returns -ENOSYS in RAX, or the guest triple-faults.
+guest hypercall b8 01 00 00 00 0f 01 d9 48 83 f8 da 75 01 f4 0f 0b
+run vm run "$work/hypercall.bin"
+expect "hypercall -ENOSYS" 0
+expect_line "hypercall counted" '^vcpu 0 state halted io 0 hlt 1 hypercall 1 mmio 0 '
+
+# in $0x80 reads 0xff, out $0x80 is ignored: both counted.
+guest port e4 80 3c ff 75 03 e6 80 f4 0f 0b
+run vm run "$work/port.bin"
+expect "unknown port" 0
+expect_line "unknown port counted" '^vcpu 0 state halted io 2 hlt 1 hypercall 0 mmio 0 io-ignored 2$'
+
+# "A\n" through THR.
+guest serial b0 41 66 ba f8 03 ee b0 0a ee f4
+run vm run "$work/serial.bin"
+expect "serial" 0
+expect_line "serial output" '^A$'
+expect_line "serial bytes" '^serial-bytes 2$'
+run -j vm run "$work/serial.bin"
+expect_line "-j serial" '"serial":"A\\n","serial-bytes":2\}$'
+
+# Each vCPU prints '0' + RDI and checks RSI = 4.
+guest regs 48 8d 47 30 66 ba f8 03 ee 48 83 fe 04 75 01 f4 0f 0b
+run vm run "$work/regs.bin" vcpus 4
+expect "RDI/RSI" 0
+for c in 0 1 2 3; do
+	case $(head -n 1 "$work/out") in
+	*$c*) ok ;;
+	*) fail "RDI/RSI: no $c in '$(head -n 1 "$work/out")'" ;;
+	esac
+done
+
+# Lines under a lock xchg spinlock at 0x1000 stay whole.
+guest lock 66 ba f8 03 bb 00 10 00 00 b8 01 00 00 00 f0 87 03 85 c0 75 f4 \
+	48 8d 47 30 ee b0 0a ee c7 03 00 00 00 00 fa f4
+run vm run "$work/lock.bin" vcpus 8
+expect "spinlock" 0
+n=$(grep -cE '^[0-7]$' "$work/out")
+expect_eq "spinlock: whole lines" "$n" 8
+
+# Reads and writes outside guest memory (but inside the identity map).
+guest mmior 8b 04 25 00 00 30 00
+run vm run "$work/mmior.bin" mem 3M
+expect "mmio read" 1
+expect_err "mmio read" "Error: vCPU 0: read of guest-physical 0x300000 at RIP 0x100000, outside guest memory: no MMIO emulation yet."
+guest mmiow c6 04 25 00 00 30 00 01
+run vm run "$work/mmiow.bin" mem 3M
+expect "mmio write" 1
+expect_err "mmio write" "Error: vCPU 0: write to guest-physical 0x300000 at RIP 0x100000, outside guest memory: no MMIO emulation yet."
+expect_line "mmio counted" '^vcpu 0 state mmio io 0 hlt 0 hypercall 0 mmio 1 '
+
+# Outside the identity map: #PF, no IDT, shutdown.
+guest unmapped 48 b8 bc 9a 78 56 34 12 00 00 8b 00
+run vm run "$work/unmapped.bin"
+expect "unmapped" 1
+expect_err "unmapped" "Error: vCPU 0: triple fault."
+
+# vCPU 1 triple-faults while vCPU 0 spins: the run stops both.
+guest spin 48 85 ff 75 02 eb fe 0f 0b
+run vm run "$work/spin.bin" vcpus 2
+expect "stop on shutdown" 1
+expect_err "stop on shutdown" "Error: vCPU 1: triple fault."
+expect_line "spinning vCPU stopped" '^vcpu 0 state stopped '
+
+if [ -n "$hello" ]; then
+	run vm run "$hello" vcpus 2
+	expect "hello" 0
+	expect_line "hello vCPU 0" '^Hello from a duet guest on vCPU 0$'
+	expect_line "hello vCPU 1" '^Hello from a duet guest on vCPU 1$'
+	expect_line "hello CPUID" '^CPU vendor [A-Za-z]{12}, hypervisor bit set$'
+fi
+
+echo "vm_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
