@@ -308,7 +308,11 @@ int svm_handle_exit(struct vcpu_svm *svm)
 			svm->vmcb->control.exit_info_1,
 			svm->vmcb->control.exit_info_2);
 
-	if (code == SVM_EXIT_INVALID)
+	/*
+	 * APM: VMEXIT_INVALID is -1; compare the low half only, as some
+	 * implementations (QEMU's among them) write just 32 bits.
+	 */
+	if ((u32)code == (u32)SVM_EXIT_INVALID)
 		return svm_internal_error(svm, DUET_INTERNAL_ENTRY_FAILED);
 	if (code >= ARRAY_SIZE(svm_exit_handlers) || !svm_exit_handlers[code])
 		return svm_internal_error(svm, DUET_INTERNAL_UNKNOWN_EXIT);
