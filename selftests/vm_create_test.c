@@ -297,11 +297,13 @@ static void close_order_loop(void)
 	TEST_ASSERT_EQ(vm_locked_kb(), locked);
 }
 
+static __u64 spins;
+
 static void guest_spin(void)
 {
 	GUEST_SYNC(0);
 	for (;;)
-		guest_pause();
+		GUEST_WRITE_ONCE(spins, spins + 1);
 }
 
 static void on_sigusr1(int sig)
@@ -334,6 +336,8 @@ static void close_while_running(void)
 	struct duet_test_vm *vm;
 	struct runner t;
 	pthread_t thread;
+	unsigned int i;
+	__u64 *count;
 
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
 	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
@@ -341,8 +345,12 @@ static void close_while_running(void)
 	t.vcpu = vcpu;
 	TEST_ASSERT(!pthread_create(&thread, NULL, run_thread, &t),
 		    "pthread_create");
-	/* Let it enter the guest's loop. */
-	usleep(200 * 1000);
+	/* The guest counts only while the thread is inside DUET_RUN. */
+	count = vm_gva2hva(vm, (uintptr_t)&spins, sizeof(spins));
+	for (i = 0; !__atomic_load_n(count, __ATOMIC_RELAXED); i++) {
+		TEST_ASSERT(i < 1000, "the guest does not run");
+		usleep(10 * 1000);
+	}
 	close(vcpu->fd);
 	close(vm->fd);
 	usleep(100 * 1000);
