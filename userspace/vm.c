@@ -21,8 +21,9 @@
  * ends when every vCPU has halted, or at the first vCPU that cannot go on
  * (triple fault, MMIO, internal error), which stops the others.
  *
- * The guest sees the CPUID the kernel gives it (today the host's, with
- * the hypervisor bit set): nothing to install from here yet.
+ * Every vCPU gets the kernel's supported CPUID table (the host's vendor,
+ * family and the features duet virtualizes, with the hypervisor bit set),
+ * with its own APIC ID in the leaves that report one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +83,7 @@ static const char *const vcpu_state_names[] = {
 
 /* Exits to userspace, by reason. */
 struct vcpu_exits {
-	__u64 io, hlt, hypercall, mmio, intr;
+	__u64 io, hlt, hypercall, mmio;
 	__u64 io_ignored;	/* port I/O nothing emulates */
 };
 
@@ -104,6 +105,7 @@ struct vm_vcpu {
 struct vm {
 	int dev_fd;
 	int fd;
+	struct duet_cpuid *cpuid;	/* DUET_GET_SUPPORTED_CPUID */
 	__u8 *mem;
 	__u64 mem_size;
 	size_t run_size;
@@ -144,11 +146,13 @@ static void vm_usage(FILE *fp)
 		"  0x017000-0x0fffff  free\n"
 		"  0x100000-SIZE      the image, then free\n"
 		"Every vCPU starts at the entry point in 64-bit mode with interrupts\n"
-		"off, RDI = its index, RSI = N and RSP = 0 (the guest sets its stack).\n"
+		"off, RDI = its index, RSI = N and RSP = 0 (the guest sets its stack),\n"
+		"and sees the supported CPUID table with its index as APIC ID.\n"
 		"A 16550 UART at 0x3f8 writes to stdout (with -j: to \"serial\");\n"
-		"other ports read all-ones and ignore writes; hypercalls return\n"
-		"-ENOSYS.  The run ends when every vCPU has halted (exit 0) or when\n"
-		"one cannot go on: triple fault, MMIO, internal error (exit 1).\n",
+		"other ports read all-ones and ignore writes.  Hypercall 0 is the\n"
+		"kernel's no-op; the others return -ENOSYS (-38) in RAX.  The run\n"
+		"ends when every vCPU has halted (exit 0) or when one cannot go on:\n"
+		"triple fault, MMIO, internal error (exit 1).\n",
 		DUET_MAX_VCPUS);
 }
 
@@ -321,8 +325,7 @@ static int vcpu_handle_io(struct vm_vcpu *v)
 	    (__u64)size * count > v->vm->run_size - run->io.data_offset) {
 		vcpu_fail(v, VCPU_ERROR,
 			  "bad port I/O exit (port 0x%x, size %u, count %u, offset 0x%llx)",
-			  run->io.port, size, count,
-			  run->io.data_offset);
+			  run->io.port, size, count, run->io.data_offset);
 		return -EINVAL;
 	}
 	if (!serial_owns(serial, run->io.port)) {
@@ -359,8 +362,7 @@ static void vcpu_handle_mmio(struct vm_vcpu *v)
 
 	v->exits.mmio++;
 	if (!ioctl(v->fd, DUET_GET_REGS, &regs))
-		snprintf(rip, sizeof(rip), " at RIP 0x%llx",
-			 regs.rip);
+		snprintf(rip, sizeof(rip), " at RIP 0x%llx", regs.rip);
 	vcpu_fail(v, VCPU_MMIO,
 		  "%s guest-physical 0x%llx%s, outside guest memory: no MMIO emulation yet",
 		  v->run->mmio.is_write ? "write to" : "read of",
@@ -418,12 +420,10 @@ static int vcpu_handle_exit(struct vm_vcpu *v)
 		vcpu_handle_internal_error(v);
 		return 1;
 	case DUET_EXIT_INTR:
-		v->exits.intr++;
 		return 0;
 	default:
 		vcpu_fail(v, VCPU_ERROR, "unknown exit reason %u (hardware exit 0x%llx)",
-			  run->exit_reason,
-			  run->hw_exit_code);
+			  run->exit_reason, run->hw_exit_code);
 		return 1;
 	}
 }
@@ -441,10 +441,9 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(v->fd, DUET_RUN, 0) < 0) {
 			int err = errno;
 
-			if (err == EINTR) {
-				v->exits.intr++;
+			/* A kick, or a signal for someone else. */
+			if (err == EINTR)
 				continue;
-			}
 			if (err == EIO) {
 				v->state = VCPU_DEAD;
 				snprintf(v->error, sizeof(v->error),
@@ -538,6 +537,58 @@ static int vm_start_vcpus(struct vm *vm)
 	return 0;
 }
 
+/* CPUID leaves that report the APIC ID (SDM, APM CPUID descriptions). */
+#define CPUID_FEATURES		0x1		/* EBX[31:24]: initial APIC ID */
+#define CPUID_TOPOLOGY		0xb		/* EDX: x2APIC ID */
+#define CPUID_TOPOLOGY_V2	0x1f		/* EDX: x2APIC ID */
+#define CPUID_EXT_APIC_ID	0x8000001e	/* EAX: extended APIC ID */
+
+/* The supported table, as each vCPU gets it but for the APIC IDs. */
+static int vm_get_supported_cpuid(struct vm *vm)
+{
+	vm->cpuid = calloc(1, sizeof(*vm->cpuid) + DUET_MAX_CPUID_ENTRIES *
+			   sizeof(vm->cpuid->entries[0]));
+	if (!vm->cpuid) {
+		pr_err("out of memory");
+		return 1;
+	}
+	vm->cpuid->nent = DUET_MAX_CPUID_ENTRIES;
+	if (ioctl(vm->dev_fd, DUET_GET_SUPPORTED_CPUID, vm->cpuid) < 0) {
+		pr_err("DUET_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Install the supported CPUID table on @v, with @v's APIC ID. */
+static int vcpu_set_cpuid(struct vm *vm, struct vm_vcpu *v)
+{
+	struct duet_cpuid *cpuid = vm->cpuid;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		struct duet_cpuid_entry *e = &cpuid->entries[i];
+
+		switch (e->function) {
+		case CPUID_FEATURES:
+			e->ebx = (e->ebx & 0x00ffffff) | v->id << 24;
+			break;
+		case CPUID_TOPOLOGY:
+		case CPUID_TOPOLOGY_V2:
+			e->edx = v->id;
+			break;
+		case CPUID_EXT_APIC_ID:
+			e->eax = v->id;
+			break;
+		}
+	}
+	ret = ioctl(v->fd, DUET_SET_CPUID, cpuid);
+	if (ret < 0)
+		pr_err("DUET_SET_CPUID on vCPU %u: %s", v->id, strerror(errno));
+	return ret < 0;
+}
+
 static int vm_create_vcpu(struct vm *vm, unsigned int id, __u64 entry)
 {
 	struct vm_vcpu *v = &vm->vcpus[id];
@@ -559,6 +610,8 @@ static int vm_create_vcpu(struct vm *vm, unsigned int id, __u64 entry)
 		return 1;
 	}
 	v->run = run;
+	if (vcpu_set_cpuid(vm, v))
+		return 1;
 	/* RSP 0: the guest sets up its own stack. */
 	err = longmode_setup_vcpu(v->fd, VM_TABLES_GPA, entry, 0, id,
 				  vm->nr_vcpus);
@@ -581,6 +634,17 @@ static int vm_create(struct vm *vm)
 		       errno == ENOENT ? " (is duet.ko loaded?)" : "");
 		return 1;
 	}
+	/* The run area's layout is the API's: refuse another version. */
+	size = ioctl(vm->dev_fd, DUET_GET_API_VERSION, 0);
+	if (size < 0) {
+		pr_err("DUET_GET_API_VERSION: %s", strerror(errno));
+		return 1;
+	}
+	if (size != DUET_API_VERSION) {
+		pr_err("duet.ko speaks API version %d, this duet %d",
+		       size, DUET_API_VERSION);
+		return 1;
+	}
 	size = ioctl(vm->dev_fd, DUET_GET_VCPU_MMAP_SIZE, 0);
 	if (size < (int)sizeof(struct duet_run)) {
 		pr_err("DUET_GET_VCPU_MMAP_SIZE: %s",
@@ -588,6 +652,8 @@ static int vm_create(struct vm *vm)
 		return 1;
 	}
 	vm->run_size = size;
+	if (vm_get_supported_cpuid(vm))
+		return 1;
 	vm->fd = ioctl(vm->dev_fd, DUET_CREATE_VM, 0);
 	if (vm->fd < 0) {
 		pr_err("DUET_CREATE_VM: %s", strerror(errno));
@@ -616,6 +682,7 @@ static void vm_destroy(struct vm *vm)
 			close(vm->vcpus[i].fd);
 	}
 	free(vm->vcpus);
+	free(vm->cpuid);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->dev_fd >= 0)

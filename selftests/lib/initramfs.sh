@@ -8,7 +8,9 @@
 #   OUT      output file (LZ4 legacy-compressed newc cpio)
 #   REPO     duet work tree: its built artifacts are copied in when present
 #   MODROOT  folder holding lib/modules/<release>/ (may be empty: no modules)
-#   MARKER   /init prints "MARKER: <status>" once CMD has ended
+#   MARKER   /init prints "MARKER: <status>" once CMD has ended, or
+#            "MARKER-BOOT-RACE" without running CMD when the kernel hit a
+#            known boot race (the caller should boot again)
 #   CMD      shell text run with `sh -c` from / (stdin is /dev/null)
 #   ADD_PATH files or folders copied in as /add/<basename>
 # Returns non-zero after a message on failure; stages in OUT.root meanwhile.
@@ -18,6 +20,7 @@
 #   /duet         duet.ko, duet_kunit.ko, runner test modules (*.ko)
 #   /duet/bin     the duet CLI (first in PATH)
 #   /duet/selftests  every executable of selftests/bin/
+#   /duet/guests     every guests/*/*.elf
 #   /lib/modules  the test kernel's modules (kvm, kvm-amd, kvm-intel ...)
 #   /add          the ADD_PATHs
 # Dynamically linked programs get their libraries and loader from the host.
@@ -87,6 +90,11 @@ __initramfs_artifacts() {
 		[[ -f $f && -x $f ]] || continue
 		cp "$f" "$root/duet/selftests/" && __initramfs_copy_libs "$root" "$f" || return
 	done
+	mkdir -p "$root/duet/guests" || return
+	for f in "$repo"/guests/*/*.elf; do
+		[[ -f $f ]] || continue
+		cp "$f" "$root/duet/guests/" || return
+	done
 }
 
 __initramfs_init() {
@@ -109,6 +117,18 @@ mkdir -p /dev/shm /tmp /run /root
 mount -t tmpfs tmpfs /dev/shm
 ip link set lo up
 hostname duet-vm
+
+# Known kernel race, not a test failure: while identify_cpu() has cleared
+# boot_cpu_data's capabilities, an interrupt makes KASAN take the 5-level
+# direct map (LA57) for a wild address. The report also turns lockdep off,
+# so ask the host for a fresh boot instead of running the command.
+if dmesg | grep -q 'BUG: KASAN: wild-memory-access' && dmesg | grep -q ' identify_cpu+'; then
+	echo
+	echo "$marker-BOOT-RACE"
+	sync
+	sleep 1
+	poweroff -f
+fi
 
 cd /
 read -r up _ </proc/uptime

@@ -152,6 +152,17 @@ for c in 0 1 2 3; do
 	esac
 done
 
+# CPUID.1:EBX[31:24], the initial APIC ID, is the vCPU's index.
+guest apic b8 01 00 00 00 0f a2 c1 eb 18 8d 43 30 66 ba f8 03 ee f4
+run vm run "$work/apic.bin" vcpus 3
+expect "APIC IDs" 0
+for c in 0 1 2; do
+	case $(head -n 1 "$work/out") in
+	*$c*) ok ;;
+	*) fail "APIC IDs: no $c in '$(head -n 1 "$work/out")'" ;;
+	esac
+done
+
 # Lines under a lock xchg spinlock at 0x1000 stay whole.
 guest lock 66 ba f8 03 bb 00 10 00 00 b8 01 00 00 00 f0 87 03 85 c0 75 f4 \
 	48 8d 47 30 ee b0 0a ee c7 03 00 00 00 00 fa f4
