@@ -6,13 +6,16 @@
 #
 #   if line=$(splat_find console.log); then echo "splat: $line"; fi
 #
-# Each report counts once, by its first line. Only kernel-formatted lines count: they start with the printk timestamp
-# "[    1.234567] " (boot with printk.time=1), so a program that merely
-# prints "WARNING:" does not fail a run. Lines matching the extended regex in
-# SPLAT_ALLOW (if set) are ignored, for tests that provoke a splat on purpose.
+# A report is known by its first line. Only kernel-formatted lines count:
+# the printk timestamp "[    1.234567] " (boot with printk.time=1) comes
+# right before the report, so a program that merely prints "WARNING:" does not
+# fail a run. Lines matching the extended regex in SPLAT_ALLOW (if set) are
+# ignored, for tests that provoke a splat on purpose.
 
 # What the kernel prints first in each kind of report. A report may carry a
-# subsystem prefix ("watchdog: BUG: soft lockup", "rcu: INFO: ...").
+# one-word subsystem prefix ("watchdog: BUG: soft lockup", "rcu: INFO: ..."),
+# but no longer one: "Speculative Return Stack Overflow: WARNING: See ..." is
+# advice, not a warning.
 SPLAT_PATTERNS=(
 	'BUG: '				# KASAN, sleeping in atomic, soft lockup, bad page fault ...
 	'WARNING: '			# WARN_ON(), lockdep ("possible circular locking ...")
@@ -27,8 +30,10 @@ SPLAT_PATTERNS=(
 	'unchecked MSR access error'
 )
 
-# The printk timestamp, optionally followed by "subsystem: " prefixes.
-SPLAT_PREFIX='^\[ *[0-9]+\.[0-9]+\] (.*: )?'
+# The printk timestamp, optionally followed by a "subsystem: " prefix. Not
+# anchored to the line start: a program's unterminated output line may come
+# first ("running test... [   12.345678] BUG: ...").
+SPLAT_PREFIX='\[ *[0-9]+\.[0-9]+\] ([a-z0-9_]+: )?'
 
 splat_regex() {
 	local IFS='|'
