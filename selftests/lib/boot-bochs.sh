@@ -1,51 +1,54 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# selftests/lib/boot-bochs.sh - boot a kernel + initramfs under Bochs, the only
-# VMX-capable emulator available to us (QEMU TCG has no VMX).
+# selftests/lib/boot-bochs.sh - boot backend: Bochs, the only emulator here
+# that emulates Intel VMX (QEMU TCG has none); used for `vm-run --backend vmx`.
 #
-# Sourced by selftests/vm-run.  Defines vm_boot_bochs, with the same contract
-# as vm_boot_qemu:
+# Defines vm_boot_bochs with the contract described in boot-qemu.sh:
+#   in:  KERNEL INITRD CONSOLE TIMEOUT, and SMP (default 1), MEM (MiB,
+#        default 1024 like QEMU's; 256 boots 3 s faster), CPU (Bochs model,
+#        default corei7_haswell_4770: VMX with EPT, VPID, unrestricted guest),
+#        CMDLINE_EXTRA
+#   out: 0    the machine ended by itself: guest power off (Bochs exits 1
+#             after its "ACPI control: soft power off" panic) or guest reset,
+#             e.g. panic=-1 after a kernel panic (this debugger build stops at
+#             the reset and runs "quit" from the rc file, like -no-reboot)
+#        124  TIMEOUT passed; Bochs (its whole process group) was killed
+#        125  bad input, missing tool, or Bochs stopped for another reason
+#             (an emulator panic); the reason is printed on stderr
+#   Diagnostics go to stderr prefixed "bochs: ", including a summary of the
+#   errors the emulated CPU logged (a failed VM entry names the exact check).
 #
-#   in:  KERNEL   bzImage                 INITRD  initramfs
-#        CONSOLE  file that receives the serial console (truncated at start)
-#        SMP      CPUs (default 1)        MEM     MiB (default 256)
-#        TIMEOUT  seconds (default 600)   CPU     Bochs model (corei7_haswell_4770)
-#        CMDLINE_EXTRA  appended to "console=ttyS0 panic=-1 printk.time=1"
-#   out: 0    the machine ended by itself: guest power off (Bochs quits with
-#             rc=1 after its "ACPI control: soft power off" panic) or guest
-#             reboot/reset, e.g. panic=-1 after a kernel panic (the debugger
-#             build stops at the reset and runs "quit" from the rc file)
-#        124  TIMEOUT expired; Bochs was killed
-#        125  setup error, or Bochs stopped for another reason (an emulator
-#             panic, a bad config); the reason is printed on stderr
+# Kernel command line: console=ttyS0,115200 panic=-1 printk.time=1 idle=halt
+# [clearcpuid=ht] $CMDLINE_EXTRA (ISOLINUX adds BOOT_IMAGE= and initrd=).
+#   ,115200   Bochs times the UART: plain console=ttyS0 is 9600 baud, ~1 ms of
+#             guest time per byte, half of a boot.  A later console= for the
+#             same port cannot change it, so it has to be the first one.
+#   idle=halt, clearcpuid=ht: see the quirks below.
 #
-# Optional knobs (environment/shell variables):
-#   BOCHS_IPS      emulated instructions per second (see below)
-#   BOCHS_QUANTUM  instructions per CPU slice when SMP > 1 (Bochs default 16)
-#   BOCHS_LOG      if set, copy Bochs' own log there (all CPU errors such as
-#                  VMX failures end up in it)
-#   BOCHS_KEEP=1   keep the temporary directory (ISO, bochsrc, log) and print
-#                  its path
+# Optional knobs:
+#   BOCHS_IPS      emulated instructions per second (default below)
+#   BOCHS_QUANTUM  instructions a CPU runs before Bochs switches to the next
+#                  (SMP only; Bochs' default 16, at most 32)
+#   BOCHS_LOG      copy Bochs' own log to this file when done
+#   BOCHS_KEEP=1   keep the temporary folder (ISO, bochsrc, logs)
 #
-# Notes:
-# - Bochs cannot boot a bzImage directly, so we build an ISOLINUX ISO.  ISOLINUX
-#   prints its banner and "Loading ..." lines on the serial port before the
-#   kernel, and adds BOOT_IMAGE=/vmlinuz initrd=/initrd.img to the command line.
-# - Debian's Bochs has no "nogui": the rfb display is used.  It listens on
-#   0.0.0.0:5900 and, if that port is busy, tries the next ones itself
-#   (observed: a second instance took 5901), so several machines can run at
-#   once without a lock.  There is no port option in Bochs 2.7's rfb.
-# - It is a debugger build: it would stop at a prompt, so an rc file with "c"
-#   and "quit" drives it; stdin is /dev/null so any other stop ends it too.
-# - clock: sync=none makes guest time depend only on the instruction count:
-#   runs are reproducible-ish and wall time does not stretch guest timeouts,
-#   but the kernel's printk times are emulated seconds (instructions / ips),
-#   not wall seconds.
+# Facts this relies on (Debian Bochs 2.7, measured):
+# - No bzImage boot: the kernel and initramfs go on an ISOLINUX ISO.
+# - No "nogui" in this build: the rfb display runs, listening on 0.0.0.0; it
+#   takes the first free port of 5900-5949 itself, so machines can run side by
+#   side without a lock (there is no port option).  timeout=0: no client wait.
+# - A debugger build: it starts at a prompt; the rc file says "c" then "quit",
+#   stdin is /dev/null, so any stop of the simulation ends Bochs.
+# - clock: sync=none: guest time = instructions / ips, independent of host
+#   load.  At ips=200M and ~40-60 emulated MIPS, guest time runs several times
+#   slower than wall time.  Idle guest time is not free (~0.5-0.7 host s per
+#   guest s), so keep sleeps in vmx tests short.
+# - 2 CPUs cost about twice the host time of 1.
 
-# Instructions per emulated second.  Guest time = instructions / ips, so this
-# sets how much work fits between timer ticks and how long busy-waits (udelay,
-# serial THRE polling) last.  Chosen by measurement, see the duet notes.
+# Instructions per emulated second.  Boot of the test kernel to /init, 1 CPU
+# (host CPU s): 100M 77, 200M 65, 400M 67; stock kernel 50M 71, 100M 74,
+# 200M 66, 400M 80.  Higher ips stretches busy-waits (udelay, UART polling).
 : "${BOCHS_IPS_DEFAULT:=200000000}"
 
 _bochs_err() { printf 'bochs: %s\n' "$*" >&2; }
@@ -57,7 +60,7 @@ vm_boot_bochs() (
 	set +e +m
 	set -u
 	local kernel=${KERNEL:-} initrd=${INITRD:-} console=${CONSOLE:-}
-	local smp=${SMP:-1} mem=${MEM:-256} timeout=${TIMEOUT:-600}
+	local smp=${SMP:-1} mem=${MEM:-1024} timeout=${TIMEOUT:-600}
 	local cpu=${CPU:-corei7_haswell_4770} extra=${CMDLINE_EXTRA:-}
 	local ips=${BOCHS_IPS:-$BOCHS_IPS_DEFAULT} quantum=${BOCHS_QUANTUM:-}
 	local isolinux=/usr/lib/ISOLINUX/isolinux.bin
@@ -74,8 +77,8 @@ vm_boot_bochs() (
 		_bochs_is_uint "${!f}" ||
 			{ _bochs_err "$f='${!f}' is not a positive integer"; return 125; }
 	done
-	[[ -z $quantum ]] || _bochs_is_uint "$quantum" ||
-		{ _bochs_err "BOCHS_QUANTUM='$quantum' is not a positive integer"; return 125; }
+	[[ -z $quantum ]] || { _bochs_is_uint "$quantum" && ((10#$quantum <= 32)); } ||
+		{ _bochs_err "BOCHS_QUANTUM='$quantum' is not in 1..32"; return 125; }
 	[[ $cpu =~ ^[A-Za-z0-9_]+$ ]] || { _bochs_err "bad CPU model '$cpu'"; return 125; }
 	for f in bochs xorriso; do
 		command -v "$f" >/dev/null || { _bochs_err "$f not installed"; return 125; }
@@ -97,8 +100,12 @@ vm_boot_bochs() (
 	# counts as a splat.  With several CPUs, one package of $smp cores
 	# gives a valid CPUID.0xB; with one CPU, clearing the HT flag skips the
 	# check (and taints the kernel with S, CPU out of spec).
-	local topo=1:$smp:1 quirk=
-	((smp > 1)) || quirk=clearcpuid=ht
+	# idle=halt: Bochs loses MWAIT wakeups between CPUs (a remote
+	# TIF_NEED_RESCHED write to a CPU idling in MWAIT, no IPI sent): with
+	# 2 CPUs boots stalled for minutes with both CPUs in mwait_idle.  HLT
+	# idle makes the kernel send IPIs.
+	local topo=1:$smp:1 quirk=idle=halt
+	((smp > 1)) || quirk+=" clearcpuid=ht"
 
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-bochs.XXXXXX") || { _bochs_err "mktemp failed"; return 125; }
 	pid=
