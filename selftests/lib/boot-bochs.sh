@@ -120,7 +120,7 @@ vm_boot_bochs() (
 			kill -0 -- "-$pid" 2>/dev/null || break
 			sleep 0.25
 		done
-		kill -KILL -- "-$pid" 2>/dev/null
+		kill -0 -- "-$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		pid=
 	}
@@ -258,6 +258,7 @@ vm_boot_bochs() (
 		return 0        # guest reset: the debugger stopped there and quit
 	fi
 	_bochs_err "Bochs stopped unexpectedly (rc=$rc): ${status:-no message}"
-	tail -n 20 bochs.out >&2
+	grep -a -E '^[0-9]+[ep]\[' bochs.out | grep -a -v 'notify called' |
+		tail -n 10 | sed 's/^/bochs:   /' >&2
 	return 125
 )
