@@ -87,9 +87,6 @@ static int cpuid_interception(struct vcpu_svm *svm)
 	return 1;
 }
 
-/* EFER bits a guest may set: SCE, LME, LMA, NXE. */
-#define SVM_GUEST_EFER_BITS	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-
 static int svm_get_msr(struct vcpu_svm *svm, u32 msr, u64 *data)
 {
 	struct vmcb_save_area *save = &svm->vmcb->save;
@@ -105,8 +102,7 @@ static int svm_get_msr(struct vcpu_svm *svm, u32 msr, u64 *data)
 		*data = rdtsc() + svm->vmcb->control.tsc_offset;
 		return 0;
 	case MSR_IA32_APICBASE:
-		*data = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			(svm->vcpu.id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		*data = svm_apic_base(&svm->vcpu);
 		return 0;
 	case MSR_MTRRcap:
 	case MSR_MTRRdefType:

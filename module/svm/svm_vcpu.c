@@ -303,18 +303,14 @@ void svm_get_sregs(struct duet_vcpu *vcpu, struct duet_sregs *u)
 	u->cr8 = 0;
 	/* SVME is duet's requirement, not the guest's view. */
 	u->efer = save->efer & ~EFER_SVME;
-	u->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	u->apic_base = svm_apic_base(vcpu);
 }
-
-/* EFER bits a guest may set: SCE, LME, LMA, NXE. */
-#define SVM_GUEST_EFER_MASK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
 int svm_set_sregs(struct duet_vcpu *vcpu, const struct duet_sregs *u)
 {
 	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
 
-	if (u->efer & ~SVM_GUEST_EFER_MASK)
+	if (u->efer & ~SVM_GUEST_EFER_BITS)
 		return -EINVAL;
 	/* APM: VMRUN rejects CR0.CD=0 with NW=1, and bits 63:32 set. */
 	if (u->cr0 >> 32 || ((u->cr0 & X86_CR0_NW) && !(u->cr0 & X86_CR0_CD)))

@@ -5,6 +5,9 @@
 #ifndef DUET_SVM_VCPU_H
 #define DUET_SVM_VCPU_H
 
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+
 #include "../duet.h"
 #include "../mmu/npt.h"
 #include "vmcb.h"
@@ -37,6 +40,16 @@ struct vcpu_svm {
 	int pending_irq;		/* vector waiting for a window, or -1 */
 	bool pending_nmi;
 };
+
+/* EFER bits a guest may set: SCE, LME, LMA, NXE (SVME is duet's). */
+#define SVM_GUEST_EFER_BITS	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+/* The APIC base a vCPU reports: enabled at the default address, BSP = 0. */
+static inline u64 svm_apic_base(const struct duet_vcpu *vcpu)
+{
+	return APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+	       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
 
 static inline struct vcpu_svm *to_svm(struct duet_vcpu *vcpu)
 {
