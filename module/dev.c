@@ -42,9 +42,9 @@ static long duet_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case DUET_GET_SUPPORTED_CPUID:
 		return duet_cpuid_to_user(duet_cpuid_supported(), argp);
 	case DUET_CREATE_VM:
-		if (arg)
+		if (arg & ~(unsigned long)DUET_VM_FLAGS)
 			return -EINVAL;
-		return duet_vm_create();
+		return duet_vm_create(arg);
 	case DUET_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;

@@ -95,15 +95,26 @@ struct duet_cpuid_table {
 	struct duet_cpuid_entry entries[DUET_MAX_CPUID_ENTRIES];
 };
 
+/*
+ * Per-vCPU counters, written only by the vCPU's own thread and read
+ * without locks (netlink vcpu-get): each is one aligned u64.
+ */
 struct duet_vcpu_stats {
-	u64 exits;
+	u64 exits;			/* every #VMEXIT / VM exit */
+	u64 userspace_exits;		/* DUET_RUN returns with an exit */
+	u64 intr_exits;			/* physical interrupt, NMI, SMI */
+	u64 irq_window_exits;
+	u64 cpuid_exits;
+	u64 msr_exits;
 	u64 io_exits;
 	u64 mmio_exits;
 	u64 halt_exits;
 	u64 hypercall_exits;
-	u64 cpuid_exits;
-	u64 npt_faults;
-	u64 userspace_exits;
+	u64 npt_faults;			/* nested faults, mapped or MMIO */
+	u64 shutdown_exits;
+	u64 signal_exits;		/* DUET_RUN ended by a signal */
+	u64 kick_exits;			/* DUET_RUN ended by DUET_KICK */
+	u64 injected_events;
 };
 
 /*
@@ -152,6 +163,7 @@ struct duet_vm {
 	struct duet_slot *slots[DUET_MAX_MEMSLOTS];
 	struct duet_vcpu *vcpus[DUET_MAX_VCPUS];
 	struct duet_vm_stats stats;
+	u32 flags;			/* DUET_VM_* from DUET_CREATE_VM */
 	bool dead;			/* shut down: no vCPU runs again */
 	void *arch;			/* backend state (nested page tables) */
 };
@@ -198,7 +210,7 @@ int duet_cap_value(const struct duet_caps *caps, u32 cap, u64 *value);
 const char *duet_backend_name(u32 backend);
 
 /* vm.c */
-int duet_vm_create(void);
+int duet_vm_create(u32 flags);
 void duet_vm_get(struct duet_vm *vm);
 void duet_vm_put(struct duet_vm *vm);
 

@@ -108,6 +108,7 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = DUET_EXIT_INTR;
+			vcpu->stats.signal_exits++;
 			r = -EINTR;
 			break;
 		}
@@ -157,6 +158,8 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = duet_vcpu_check_event(&u.ev);
 		if (!r)
 			r = duet_ops->inject_event(vcpu, &u.ev);
+		if (!r)
+			vcpu->stats.injected_events++;
 		break;
 	case DUET_GET_REGS:
 		duet_ops->get_regs(vcpu, &u.regs);

@@ -80,8 +80,8 @@ static const struct file_operations duet_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
-/* DUET_CREATE_VM: return a new VM fd. */
-int duet_vm_create(void)
+/* DUET_CREATE_VM: return a new VM fd; @flags are checked DUET_VM_*. */
+int duet_vm_create(u32 flags)
 {
 	struct duet_vm *vm;
 	int r;
@@ -94,6 +94,7 @@ int duet_vm_create(void)
 		return -ENOMEM;
 	kref_init(&vm->kref);
 	mutex_init(&vm->mmu_lock);
+	vm->flags = flags;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 

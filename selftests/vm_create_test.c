@@ -62,14 +62,20 @@ static void create_vm_close(void)
 
 static void create_vm_bad_arg(void)
 {
-	static const unsigned long args[] = { 1, 0x80, ~0ul };
+	static const unsigned long args[] = { 2, 0x80, ~0ul,
+					      DUET_VM_FLAGS + 1 };
 	int dev = duet_open();
 	unsigned int i;
+	int fd;
 
 	for (i = 0; i < ARRAY_SIZE(args); i++) {
 		test_print("DUET_CREATE_VM arg %#lx", args[i]);
 		TEST_ASSERT_RC(_duet_create_vm(dev, args[i]), -EINVAL);
 	}
+	/* Every defined flag is accepted. */
+	fd = _duet_create_vm(dev, DUET_VM_FLAGS);
+	TEST_ASSERT(fd >= 0, "DUET_CREATE_VM DUET_VM_FLAGS: %s", strerror(-fd));
+	close(fd);
 	close(dev);
 }
 

@@ -59,12 +59,14 @@ static void svm_inject_gp(struct vcpu_svm *svm)
 
 static int intr_interception(struct vcpu_svm *svm)
 {
+	svm->vcpu.stats.intr_exits++;
 	/* The host took the interrupt after STGI: just go back in. */
 	return 1;
 }
 
 static int vintr_interception(struct vcpu_svm *svm)
 {
+	svm->vcpu.stats.irq_window_exits++;
 	/* The window is open: svm_prepare_events() injects or reports. */
 	svm->vmcb->control.int_ctl &= ~V_IRQ;
 	svm->vmcb->control.intercept_misc1 &= ~BIT(INTERCEPT_VINTR);
@@ -162,6 +164,7 @@ static int msr_interception(struct vcpu_svm *svm)
 	u32 msr = regs[VCPU_REGS_RCX];
 	u64 data;
 
+	svm->vcpu.stats.msr_exits++;
 	if (svm->vmcb->control.exit_info_1) {
 		data = (u32)svm->vmcb->save.rax |
 		       ((u64)(u32)regs[VCPU_REGS_RDX] << 32);
@@ -273,6 +276,7 @@ static int npf_interception(struct vcpu_svm *svm)
 
 static int shutdown_interception(struct vcpu_svm *svm)
 {
+	svm->vcpu.stats.shutdown_exits++;
 	/* APM: the VMCB is undefined after a shutdown: never run it again. */
 	svm->vcpu.vm->dead = true;
 	svm->vcpu.run->exit_reason = DUET_EXIT_SHUTDOWN;

@@ -93,11 +93,19 @@ enum duet_cap {
  */
 
 /**
- * DUET_CREATE_VM - create a VM; the argument must be 0.
+ * DUET_CREATE_VM - create a VM; the argument is a set of DUET_VM_* flags.
  *
- * Returns a new file descriptor (O_CLOEXEC) for the VM.
+ * Returns a new file descriptor (O_CLOEXEC) for the VM.  Unknown flags give
+ * -EINVAL.
  */
 #define DUET_CREATE_VM		_IO(DUETIO, 0x02)
+
+/*
+ * Guest RDMSR/WRMSR of an MSR that duet does not emulate exits to userspace
+ * as DUET_EXIT_MSR instead of raising #GP in the guest.
+ */
+#define DUET_VM_USER_MSR	_BITUL(0)
+#define DUET_VM_FLAGS		DUET_VM_USER_MSR
 
 /**
  * DUET_GET_VCPU_MMAP_SIZE - size of the run area to mmap() from a vCPU fd;
@@ -255,6 +263,72 @@ struct duet_event {
 #define DUET_INJECT_EVENT	_IOW(DUETIO, 0x27, struct duet_event)
 #define DUET_GET_CPUID		_IOWR(DUETIO, 0x26, struct duet_cpuid)
 
+/*
+ * MSRs
+ * ====
+ *
+ * DUET_GET_MSRS/DUET_SET_MSRS read or write the listed MSRs of a vCPU, in
+ * order, and return how many were done: processing stops at the first MSR
+ * that duet does not emulate or whose value is invalid (what WRMSR would
+ * #GP on).  @nmsrs is at most DUET_MAX_MSR_ENTRIES; reserved fields must
+ * be 0.  DUET_GET_MSR_INDEX_LIST on /dev/duet lists the MSRs duet emulates
+ * (in: capacity, out: count; -E2BIG with the count needed when too small).
+ */
+#define DUET_MAX_MSR_ENTRIES	256
+
+struct duet_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+struct duet_msrs {
+	__u32 nmsrs;
+	__u32 padding;
+	struct duet_msr_entry entries[];
+};
+
+struct duet_msr_list {
+	__u32 nmsrs;
+	__u32 padding;
+	__u32 indices[];
+};
+
+#define DUET_GET_MSR_INDEX_LIST	_IOWR(DUETIO, 0x05, struct duet_msr_list)
+#define DUET_GET_MSRS		_IOWR(DUETIO, 0x28, struct duet_msrs)
+#define DUET_SET_MSRS		_IOW(DUETIO, 0x29, struct duet_msrs)
+
+/*
+ * FPU and extended state
+ * ======================
+ *
+ * The guest's x87/SSE/AVX... state as a standard-format (not compacted)
+ * XSAVE image covering the host's XCR0 features.  In: @size is the
+ * capacity of @region (GET) or the image's length (SET); out (GET): the
+ * length written.  GET with a small @size gives -E2BIG and the size
+ * needed.  SET checks the image as XRSTOR would (XSTATE_BV within XCR0,
+ * XCOMP_BV zero, MXCSR reserved bits clear) and gives -EINVAL otherwise.
+ */
+#define DUET_MAX_XSAVE_SIZE	65536
+
+struct duet_xsave {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 reserved;		/* must be 0 */
+	__u8 region[];		/* 64-byte aligned in the kernel's copy only */
+};
+
+#define DUET_GET_XSAVE		_IOWR(DUETIO, 0x2a, struct duet_xsave)
+#define DUET_SET_XSAVE		_IOW(DUETIO, 0x2b, struct duet_xsave)
+
+/*
+ * DUET_KICK - make the vCPU leave guest mode and return from DUET_RUN with
+ * DUET_EXIT_KICK, from any thread, without waiting for its ioctl lock.  A
+ * kick of a vCPU outside DUET_RUN ends the next DUET_RUN before it enters
+ * the guest.  The argument must be 0.
+ */
+#define DUET_KICK		_IO(DUETIO, 0x2c)
+
 /* Exit reasons in struct duet_run. */
 enum duet_exit_reason {
 	DUET_EXIT_NONE = 0,
@@ -266,6 +340,8 @@ enum duet_exit_reason {
 	DUET_EXIT_INTR,		/* a signal is pending (DUET_RUN: -EINTR) */
 	DUET_EXIT_INTERNAL_ERROR, /* duet cannot go on; see internal */
 	DUET_EXIT_IRQ_WINDOW_OPEN, /* the guest can take an interrupt now */
+	DUET_EXIT_MSR,		/* RDMSR/WRMSR under DUET_VM_USER_MSR */
+	DUET_EXIT_KICK,		/* DUET_KICK from another thread */
 };
 
 /*
@@ -321,6 +397,18 @@ struct duet_run {
 			__u64 args[4];
 			__u64 ret;
 		} hypercall;
+		/*
+		 * DUET_EXIT_MSR: RDMSR (is_write 0) of @index, to complete
+		 * with @data; WRMSR (is_write 1) of @data.  Set @error to 1
+		 * to make the instruction raise #GP instead.
+		 */
+		struct {
+			__u32 index;
+			__u32 is_write;
+			__u64 data;
+			__u32 error;
+			__u32 padding;
+		} msr;
 		/* DUET_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;
