@@ -12,6 +12,8 @@
 #include <linux/mutex.h>
 #include <uapi/linux/duet.h>
 
+struct net;
+
 #define DUET_NAME "duet"
 
 /*
@@ -97,7 +99,9 @@ struct duet_cpuid_table {
 
 /*
  * Per-vCPU counters, written only by the vCPU's own thread and read
- * without locks (netlink vcpu-get): each is one aligned u64.
+ * without locks (netlink vcpu-get): each is one aligned u64.  u64 only:
+ * duet_vcpu_snapshot() copies them as an array, and a new counter needs
+ * its attribute in nl/duet.yaml and nl/netlink.c (a BUILD_BUG_ON says so).
  */
 struct duet_vcpu_stats {
 	u64 exits;			/* every #VMEXIT / VM exit */
@@ -148,6 +152,7 @@ struct duet_slot {
 	struct page **pages;		/* pinned pages; NULL = not yet */
 };
 
+/* Per-VM counters, under the VM's mmu_lock. */
 struct duet_vm_stats {
 	u64 pages_pinned;
 	u64 pages_mapped_4k;
@@ -157,6 +162,11 @@ struct duet_vm_stats {
 /* A VM (module/vm.c); lives until its fd and every vCPU are gone. */
 struct duet_vm {
 	struct kref kref;
+	/* Registry (vm.c), for netlink; fixed at DUET_CREATE_VM. */
+	u32 id;				/* from 1 */
+	pid_t pid;			/* creator's tgid, in its PID namespace */
+	u64 create_time;		/* CLOCK_BOOTTIME, ns */
+	struct net *net;		/* creator's network namespace, held */
 	struct mm_struct *mm;		/* the creator's, mmgrab()ed */
 	/* Serialises memslot changes, nested page-table updates, vCPU creation. */
 	struct mutex mmu_lock;
@@ -209,10 +219,29 @@ const char *duet_refusal_str(enum duet_refusal why);
 int duet_cap_value(const struct duet_caps *caps, u32 cap, u64 *value);
 const char *duet_backend_name(u32 backend);
 
+/* What netlink reports of a VM and of a vCPU: a snapshot. */
+struct duet_vm_info {
+	u32 nr_vcpus;
+	u32 nr_memslots;
+	u64 memory_size;		/* bytes in all slots */
+	bool dead;
+	struct duet_vm_stats stats;
+};
+
+struct duet_vcpu_info {
+	int cpu;			/* last host CPU, or -1 */
+	bool in_guest;
+	struct duet_vcpu_stats stats;
+};
+
 /* vm.c */
 int duet_vm_create(u32 flags);
 void duet_vm_get(struct duet_vm *vm);
 void duet_vm_put(struct duet_vm *vm);
+struct duet_vm *duet_vm_find(struct net *net, u32 id);
+struct duet_vm *duet_vm_find_next(struct net *net, unsigned long *id,
+				  unsigned long max);
+void duet_vm_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
 
 /* vcpu.c */
 #define DUET_RUN_PAGES		2
@@ -220,6 +249,7 @@ void duet_vm_put(struct duet_vm *vm);
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
+int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info);
 #ifdef DUET_KUNIT
 int duet_vcpu_check_event(const struct duet_event *ev);
 #endif
@@ -256,6 +286,7 @@ void duet_dev_exit(void);
 /* nl/netlink.c */
 int duet_nl_init(void);
 void duet_nl_exit(void);
+void duet_nl_notify_vm(struct duet_vm *vm, bool created);
 
 /* svm/caps.c */
 enum duet_refusal duet_svm_decode(const struct duet_svm_raw *raw,

@@ -311,13 +311,14 @@ static int __init duet_init(void)
 	duet_cpuhp_state = r;
 	duet_register_syscore();
 
-	r = duet_dev_init();
+	/* The family first: a VM announces itself on it (duet_nl_notify_vm()). */
+	r = duet_nl_init();
 	if (r)
 		goto err_cpuhp_remove;
 
-	r = duet_nl_init();
+	r = duet_dev_init();
 	if (r)
-		goto err_dev_exit;
+		goto err_nl_exit;
 
 	WRITE_ONCE(duet_loaded, true);
 	trace_duet_module_load(duet_caps.backend, duet_nr_enabled_cpus());
@@ -328,8 +329,8 @@ static int __init duet_init(void)
 		duet_caps.backend == DUET_BACKEND_SVM ? "ASIDs" : "VPIDs");
 	return 0;
 
-err_dev_exit:
-	duet_dev_exit();
+err_nl_exit:
+	duet_nl_exit();
 err_cpuhp_remove:
 	duet_unregister_syscore();
 	cpuhp_remove_state(duet_cpuhp_state);
@@ -340,8 +341,12 @@ err_hardware_unsetup:
 
 static void __exit duet_exit(void)
 {
-	duet_nl_exit();
 	duet_dev_exit();
+	/*
+	 * Waits for running handlers, which may drop the last reference to a
+	 * VM: its teardown needs the backend, still set up here.
+	 */
+	duet_nl_exit();
 	duet_unregister_syscore();
 	cpuhp_remove_state(duet_cpuhp_state);
 	duet_ops->hardware_unsetup();

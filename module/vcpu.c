@@ -18,6 +18,38 @@ void *duet_vcpu_pio_data(struct duet_vcpu *vcpu)
 	return (u8 *)vcpu->run + DUET_PIO_DATA_OFFSET;
 }
 
+/*
+ * What netlink reports of vCPU @id of @vm; -ENOENT when there is none.
+ * mmu_lock keeps the vCPU from being freed (duet_vcpu_release()).  The
+ * counters are read without the vCPU's mutex while it may run: each is
+ * whole (one aligned u64, READ_ONCE()), the set is a snapshot.
+ */
+int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info)
+{
+	u64 *dst = (u64 *)&info->stats;
+	struct duet_vcpu *vcpu;
+	const u64 *src;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(info->stats) % sizeof(u64));
+	if (id >= DUET_MAX_VCPUS)
+		return -ENOENT;
+
+	mutex_lock(&vm->mmu_lock);
+	vcpu = vm->vcpus[id];
+	if (!vcpu) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOENT;
+	}
+	src = (const u64 *)&vcpu->stats;
+	for (i = 0; i < sizeof(info->stats) / sizeof(u64); i++)
+		dst[i] = READ_ONCE(src[i]);
+	info->cpu = READ_ONCE(vcpu->cpu);
+	info->in_guest = READ_ONCE(vcpu->mode) == IN_GUEST_MODE;
+	mutex_unlock(&vm->mmu_lock);
+	return 0;
+}
+
 static int duet_vcpu_release(struct inode *inode, struct file *filp)
 {
 	struct duet_vcpu *vcpu = filp->private_data;

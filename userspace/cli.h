@@ -71,6 +71,63 @@ void cli_close(struct duet_cli *cli);
 /* Print the error of a failed duet_nl_talk(). */
 void cli_nl_perror(const struct duet_nl *nl, int err);
 
+/*
+ * A number for a keyword ("id 3"): decimal or 0x-hexadecimal, at most
+ * @max.  Return 0 or -EINVAL (the caller names the keyword in its error).
+ */
+int cli_parse_uint(const char *s, unsigned long long max,
+		   unsigned long long *val);
+
+/* How a reply attribute is checked and printed. */
+enum cli_attr_kind {
+	CLI_BOOL,		/* u8, printed true/false */
+	CLI_U32,
+	CLI_U64,
+};
+
+/* A reply attribute: its name in duet.yaml is the key of its value. */
+struct cli_attr {
+	const char *name;
+	const char *fmt;	/* text form, NULL for "name value" */
+	__u16 type;		/* DUET_A_* */
+	enum cli_attr_kind kind;
+};
+
+/*
+ * Index the attributes of a genetlink message @nlh (or, with @nlh NULL,
+ * of the nest @nest) into @tb[0..@max], zeroed first; types above @max (a
+ * newer module) are skipped.  Then check that each attribute in @attrs
+ * that is present has its kind's size.  Return 0, or -1 with errno
+ * EBADMSG.
+ */
+int cli_parse_attrs(const struct nlmsghdr *nlh, const struct nlattr *nest,
+		    const struct nlattr **tb, unsigned int max,
+		    const struct cli_attr *attrs, size_t n);
+
+/* Print the attributes of @attrs that @tb has, in the order of @attrs. */
+void cli_print_attrs(struct print_ctx *out, const struct nlattr **tb,
+		     const struct cli_attr *attrs, size_t n);
+
+/*
+ * A "show" command: the reply callback @cb prints one object per message;
+ * with -j the objects form one JSON array, "[]" when there is none.
+ * cli_show_begin() starts, cli_show_cb() is the mnl_cb_t to pass with a
+ * struct cli_show, cli_show_end() closes the array; after an error with
+ * nothing printed it prints nothing.
+ */
+struct cli_show {
+	struct print_ctx *out;
+	mnl_cb_t cb;		/* gets @out as its data */
+	bool open;		/* JSON array started */
+};
+
+void cli_show_begin(struct cli_show *show, struct print_ctx *out, mnl_cb_t cb);
+int cli_show_cb(const struct nlmsghdr *nlh, void *data);
+void cli_show_end(struct cli_show *show, int err);
+
+/* Send @nlh and print its replies through @cb as a show; 0 or 1. */
+int cli_show_talk(struct duet_cli *cli, struct nlmsghdr *nlh, mnl_cb_t cb);
+
 /* caps.c */
 int cmd_caps(struct duet_cli *cli);
 /* Print a caps-get reply to the struct print_ctx @data; an mnl_cb_t. */
@@ -78,5 +135,17 @@ int caps_reply_cb(const struct nlmsghdr *nlh, void *data);
 
 /* vm.c */
 int cmd_vm(struct duet_cli *cli);
+/* Print a vm-get reply to the struct print_ctx @data; an mnl_cb_t. */
+int vm_reply_cb(const struct nlmsghdr *nlh, void *data);
+
+/* vcpu.c */
+int cmd_vcpu(struct duet_cli *cli);
+/* Print a vcpu-get reply to the struct print_ctx @data; an mnl_cb_t. */
+int vcpu_reply_cb(const struct nlmsghdr *nlh, void *data);
+
+/* monitor.c */
+int cmd_monitor(struct duet_cli *cli);
+/* Print a notification of the monitor group to @data; an mnl_cb_t. */
+int monitor_event_cb(const struct nlmsghdr *nlh, void *data);
 
 #endif /* DUET_CLI_H */

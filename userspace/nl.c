@@ -2,9 +2,13 @@
 /*
  * Generic netlink over libmnl; see nl.h.
  */
+#define _GNU_SOURCE	/* ppoll() */
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -135,6 +139,37 @@ int duet_nl_talk(struct duet_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return 0;
 }
 
+/* One CTRL_ATTR_MCAST_GROUPS entry: name and id. */
+static int group_cb(const struct nlattr *grp, void *data)
+{
+	struct duet_nl *nl = data;
+	struct duet_nl_group *g;
+	const struct nlattr *attr;
+	const char *name = NULL;
+	__u32 id = 0;
+
+	mnl_attr_for_each_nested(attr, grp) {
+		switch (mnl_attr_get_type(attr)) {
+		case CTRL_ATTR_MCAST_GRP_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+				return MNL_CB_ERROR;
+			name = mnl_attr_get_str(attr);
+			break;
+		case CTRL_ATTR_MCAST_GRP_ID:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return MNL_CB_ERROR;
+			id = mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	if (!name || !id || nl->nr_groups == DUET_NL_MAX_GROUPS)
+		return MNL_CB_OK;
+	g = &nl->groups[nl->nr_groups++];
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->id = id;
+	return MNL_CB_OK;
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct duet_nl *nl = data;
@@ -142,6 +177,10 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
+		case CTRL_ATTR_MCAST_GROUPS:
+			if (mnl_attr_parse_nested(attr, group_cb, nl) < 0)
+				return MNL_CB_ERROR;
+			break;
 		case CTRL_ATTR_FAMILY_ID:
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
 				return MNL_CB_ERROR;
@@ -188,6 +227,7 @@ int duet_nl_open(struct duet_nl *nl, const char *family)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
 
 	nl->family = 0;
+	nl->nr_groups = 0;
 	err = duet_nl_talk(nl, nlh, family_cb, nl);
 	if (!err && !nl->family)
 		err = -EPROTO;
@@ -206,4 +246,61 @@ void duet_nl_close(struct duet_nl *nl)
 	if (nl->sk)
 		mnl_socket_close(nl->sk);
 	nl->sk = NULL;
+}
+
+int duet_nl_join(struct duet_nl *nl, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nl->nr_groups; i++) {
+		if (strcmp(nl->groups[i].name, name))
+			continue;
+		if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP,
+					  &nl->groups[i].id,
+					  sizeof(nl->groups[i].id)) < 0)
+			return -errno;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int duet_nl_listen(struct duet_nl *nl, const sigset_t *sigs, mnl_cb_t cb,
+		   void *data)
+{
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sk), .events = POLLIN };
+	bool overrun_said = false;
+	sigset_t wait_mask;
+	ssize_t len;
+	int sig;
+
+	/* While waiting: the caller's mask without @sigs. */
+	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(sigs, sig))
+			sigdelset(&wait_mask, sig);
+
+	for (;;) {
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				return 0;
+			return -errno;
+		}
+		len = recv(pfd.fd, nl->rx, sizeof(nl->rx), MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				if (!overrun_said)
+					fputs("Warning: events lost (receive buffer overrun).\n",
+					      stderr);
+				overrun_said = true;
+				continue;
+			}
+			return -errno;
+		}
+		/* Multicasts have sequence number and port id 0. */
+		errno = 0;
+		if (mnl_cb_run(nl->rx, len, 0, 0, cb, data) < 0)
+			return errno ? -errno : -EPROTO;
+	}
 }

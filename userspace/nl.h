@@ -7,12 +7,19 @@
 #ifndef DUET_NL_H
 #define DUET_NL_H
 
+#include <signal.h>
 #include <linux/types.h>
 #include <libmnl/libmnl.h>
 
 #define DUET_NL_REQ_SIZE	4096
 /* The kernel sizes dump messages after the receive buffer; 32 KiB as libmnl's examples. */
 #define DUET_NL_RX_SIZE		32768
+#define DUET_NL_MAX_GROUPS	4
+
+struct duet_nl_group {
+	char name[32];
+	__u32 id;
+};
 
 struct duet_nl {
 	struct mnl_socket *sk;
@@ -20,6 +27,8 @@ struct duet_nl {
 	unsigned int seq;
 	__u16 family;		/* resolved family id */
 	__u8 version;		/* family version, for the genl header */
+	unsigned int nr_groups;	/* multicast groups of the family */
+	struct duet_nl_group groups[DUET_NL_MAX_GROUPS];
 	char errmsg[256];		/* message for the last error, or "" */
 	/* Words, not chars: netlink messages are 4-byte aligned. */
 	__u32 req[DUET_NL_REQ_SIZE / sizeof(__u32)];
@@ -48,5 +57,18 @@ struct nlmsghdr *duet_nl_request(struct duet_nl *nl, __u8 cmd,
  */
 int duet_nl_talk(struct duet_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		 void *data);
+
+/* Join the family's multicast group @name: 0, -ENOENT, or -errno. */
+int duet_nl_join(struct duet_nl *nl, const char *name);
+
+/*
+ * Pass each multicast message to @cb until @cb fails or a signal in
+ * @sigs arrives (0 then).  @sigs must be blocked by the caller: they are
+ * let in only while waiting, so that none is lost between two waits.
+ * Return 0 or -errno; a receive buffer overrun (lost messages) is
+ * reported once on stderr and does not end the loop.
+ */
+int duet_nl_listen(struct duet_nl *nl, const sigset_t *sigs, mnl_cb_t cb,
+		   void *data);
 
 #endif /* DUET_NL_H */

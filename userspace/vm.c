@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * duet vm: run a guest image on /dev/duet.
+ * duet vm: run a guest image on /dev/duet, and show the VMs that exist
+ * (netlink vm-get).
  *
  *	duet vm run IMAGE [ mem SIZE ] [ vcpus N ] [ entry ADDR ]
+ *	duet vm show [ id ID ]
  *
  * Guest memory is one anonymous mapping in memory slot 0 at guest-physical
  * 0, laid out as
@@ -25,6 +27,7 @@
  * family and the features duet virtualizes, with the hypervisor bit set),
  * with its own APIC ID in the leaves that report one.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/duet.h>
+#include <linux/duet_netlink.h>
 #include <linux/types.h>
 
 #include "cli.h"
@@ -131,6 +135,7 @@ static void vm_usage(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: duet vm run IMAGE [ mem SIZE ] [ vcpus N ] [ entry ADDR ]\n"
+		"       duet vm show [ id ID ]\n"
 		"       duet vm help\n"
 		"IMAGE := a 64-bit x86 ELF executable (PT_LOAD segments at their\n"
 		"         physical = virtual addresses, entered at its entry point)\n"
@@ -152,7 +157,13 @@ static void vm_usage(FILE *fp)
 		"other ports read all-ones and ignore writes.  Hypercall 0 is the\n"
 		"kernel's no-op; the others return -ENOSYS (-38) in RAX.  The run\n"
 		"ends when every vCPU has halted (exit 0) or when one cannot go on:\n"
-		"triple fault, MMIO, internal error (exit 1).\n",
+		"triple fault, MMIO, internal error (exit 1).\n"
+		"\n"
+		"vm show lists the VMs of this network namespace (or VM ID): id, the\n"
+		"creator's pid, vCPUs, memory slots, memory-size in bytes, flags,\n"
+		"whether it is dead (shut down), create-time (CLOCK_BOOTTIME ns) and\n"
+		"its counters; \"duet vcpu show\" has the vCPUs'.  With -j: a JSON\n"
+		"array of objects.\n",
 		DUET_MAX_VCPUS);
 }
 
@@ -845,8 +856,105 @@ out:
 	return ret;
 }
 
+/* In output order; the names are the spec's. */
+static const struct cli_attr vm_attrs[] = {
+	{ "id", "vm %llu", DUET_A_VM_ID, CLI_U32 },
+	{ "pid", NULL, DUET_A_VM_PID, CLI_U32 },
+	{ "nr-vcpus", NULL, DUET_A_VM_NR_VCPUS, CLI_U32 },
+	{ "nr-memslots", NULL, DUET_A_VM_NR_MEMSLOTS, CLI_U32 },
+	{ "memory-size", NULL, DUET_A_VM_MEMORY_SIZE, CLI_U64 },
+	{ "flags", "flags 0x%llx", DUET_A_VM_FLAGS, CLI_U32 },
+	{ "dead", NULL, DUET_A_VM_DEAD, CLI_BOOL },
+	{ "create-time", NULL, DUET_A_VM_CREATE_TIME, CLI_U64 },
+};
+
+static const struct cli_attr vm_stats_attrs[] = {
+	{ "pages-pinned", NULL, DUET_A_VM_STATS_PAGES_PINNED, CLI_U64 },
+	{ "pages-mapped-4k", NULL, DUET_A_VM_STATS_PAGES_MAPPED_4K, CLI_U64 },
+	{ "pages-mapped-2m", NULL, DUET_A_VM_STATS_PAGES_MAPPED_2M, CLI_U64 },
+};
+
+/* Every counter of the spec has its row: all but the pad attribute. */
+static_assert(ARRAY_SIZE(vm_stats_attrs) == DUET_A_VM_STATS_MAX - 1,
+	      "every vm-stats attribute needs a row in vm_stats_attrs[]");
+
+int vm_reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DUET_A_VM_MAX + 1];
+	const struct nlattr *stats[DUET_A_VM_STATS_MAX + 1];
+	struct print_ctx *out = data;
+
+	/* Check the whole reply before printing any of it. */
+	if (cli_parse_attrs(nlh, NULL, tb, DUET_A_VM_MAX, vm_attrs,
+			    ARRAY_SIZE(vm_attrs)))
+		return MNL_CB_ERROR;
+	if (tb[DUET_A_VM_STATS] &&
+	    cli_parse_attrs(NULL, tb[DUET_A_VM_STATS], stats,
+			    DUET_A_VM_STATS_MAX, vm_stats_attrs,
+			    ARRAY_SIZE(vm_stats_attrs)))
+		return MNL_CB_ERROR;
+	if (!tb[DUET_A_VM_ID]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+
+	print_open_object(out, NULL);
+	cli_print_attrs(out, tb, vm_attrs, ARRAY_SIZE(vm_attrs));
+	if (tb[DUET_A_VM_STATS]) {
+		print_open_object(out, "stats");
+		cli_print_attrs(out, stats, vm_stats_attrs,
+				ARRAY_SIZE(vm_stats_attrs));
+		print_close_object(out);
+	}
+	print_close_object(out);
+	return MNL_CB_OK;
+}
+
+static int vm_show(struct duet_cli *cli)
+{
+	unsigned long long id = 0;
+	bool has_id = false;
+	struct nlmsghdr *nlh;
+	struct duet_nl *nl;
+
+	while (cli_arg(cli)) {
+		if (!cli_arg_is(cli, "id")) {
+			pr_err("unknown argument \"%s\", see \"duet vm help\"",
+			       cli_arg(cli));
+			return 1;
+		}
+		cli_next(cli);
+		if (has_id) {
+			pr_err("duplicate argument \"id\"");
+			return 1;
+		}
+		has_id = true;
+		if (!cli_arg(cli)) {
+			pr_err("\"id\" needs a value, see \"duet vm help\"");
+			return 1;
+		}
+		if (cli_parse_uint(cli_arg(cli), UINT32_MAX, &id)) {
+			pr_err("\"id %s\": not a VM id", cli_arg(cli));
+			return 1;
+		}
+		cli_next(cli);
+	}
+
+	nl = cli_nl(cli);
+	if (!nl)
+		return 1;
+	if (has_id) {
+		nlh = duet_nl_request(nl, DUET_CMD_VM_GET, NLM_F_ACK);
+		mnl_attr_put_u32(nlh, DUET_A_VM_ID, id);
+	} else {
+		nlh = duet_nl_request(nl, DUET_CMD_VM_GET, NLM_F_DUMP);
+	}
+	return cli_show_talk(cli, nlh, vm_reply_cb);
+}
+
 static const struct cli_cmd vm_cmds[] = {
 	{ "run", vm_run },
+	{ "show", vm_show },
 	{ "help", vm_help },
 };
 

@@ -16,13 +16,38 @@ const struct nla_policy duet_caps_get_nl_policy[DUET_A_CAPS_CAP + 1] = {
 	[DUET_A_CAPS_CAP] = { .type = NLA_U32, },
 };
 
+/* DUET_CMD_VM_GET - do */
+const struct nla_policy duet_vm_get_nl_policy[DUET_A_VM_ID + 1] = {
+	[DUET_A_VM_ID] = { .type = NLA_U32, },
+};
+
+/* DUET_CMD_VCPU_GET - do */
+const struct nla_policy duet_vcpu_get_nl_policy[DUET_A_VCPU_ID + 1] = {
+	[DUET_A_VCPU_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_VCPU_ID] = { .type = NLA_U32, },
+};
+
 /* Ops table for duet */
-const struct genl_ops duet_nl_ops[1] = {
+const struct genl_ops duet_nl_ops[3] = {
 	{
 		.cmd		= DUET_CMD_CAPS_GET,
 		.doit		= duet_nl_caps_get_doit,
 		.policy		= duet_caps_get_nl_policy,
 		.maxattr	= DUET_A_CAPS_CAP,
+	},
+	{
+		.cmd		= DUET_CMD_VM_GET,
+		.doit		= duet_nl_vm_get_doit,
+		.dumpit		= duet_nl_vm_get_dumpit,
+		.policy		= duet_vm_get_nl_policy,
+		.maxattr	= DUET_A_VM_ID,
+	},
+	{
+		.cmd		= DUET_CMD_VCPU_GET,
+		.doit		= duet_nl_vcpu_get_doit,
+		.dumpit		= duet_nl_vcpu_get_dumpit,
+		.policy		= duet_vcpu_get_nl_policy,
+		.maxattr	= DUET_A_VCPU_ID,
 	},
 };
 

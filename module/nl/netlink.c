@@ -4,10 +4,16 @@
  * that module/nl/duet.yaml describes.  The policies and the ops table are
  * generated into duet_nl.c; the family itself is defined here because the
  * generator writes one only for split ops, which 6.1 does not have.
+ *
+ * VMs are found in the registry of vm.c, by id and only in the network
+ * namespace of the requesting socket; a handler holds a reference on the
+ * VM it reports, never across dump calls (a dump keeps ids in cb->args).
  */
 #include <linux/build_bug.h>
 #include <linux/module.h>
+#include <linux/stddef.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "../duet.h"
 #include "duet_nl.h"
@@ -38,6 +44,41 @@ static const struct duet_nl_cap duet_nl_caps[DUET_CAP_MAX + 1] = {
 	[DUET_CAP_LARGE_PAGES_1G] = { DUET_A_CAPS_LARGE_PAGES_1G, NLA_U8 },
 	[DUET_CAP_ACCESSED_DIRTY] = { DUET_A_CAPS_ACCESSED_DIRTY, NLA_U8 },
 	[DUET_CAP_NR_CPUS]	= { DUET_A_CAPS_NR_CPUS, NLA_U32 },
+};
+
+/* A u64 counter of a statistics nest and its attribute. */
+struct duet_nl_counter {
+	u16 attr;
+	u16 offset;		/* in struct duet_vm_stats / duet_vcpu_stats */
+};
+
+#define DUET_NL_VM_STAT(a, f) \
+	{ DUET_A_VM_STATS_##a, offsetof(struct duet_vm_stats, f) }
+#define DUET_NL_VCPU_STAT(a, f) \
+	{ DUET_A_VCPU_STATS_##a, offsetof(struct duet_vcpu_stats, f) }
+
+static const struct duet_nl_counter duet_nl_vm_counters[] = {
+	DUET_NL_VM_STAT(PAGES_PINNED, pages_pinned),
+	DUET_NL_VM_STAT(PAGES_MAPPED_4K, pages_mapped_4k),
+	DUET_NL_VM_STAT(PAGES_MAPPED_2M, pages_mapped_2m),
+};
+
+static const struct duet_nl_counter duet_nl_vcpu_counters[] = {
+	DUET_NL_VCPU_STAT(EXITS, exits),
+	DUET_NL_VCPU_STAT(USERSPACE_EXITS, userspace_exits),
+	DUET_NL_VCPU_STAT(INTR_EXITS, intr_exits),
+	DUET_NL_VCPU_STAT(IRQ_WINDOW_EXITS, irq_window_exits),
+	DUET_NL_VCPU_STAT(CPUID_EXITS, cpuid_exits),
+	DUET_NL_VCPU_STAT(MSR_EXITS, msr_exits),
+	DUET_NL_VCPU_STAT(IO_EXITS, io_exits),
+	DUET_NL_VCPU_STAT(MMIO_EXITS, mmio_exits),
+	DUET_NL_VCPU_STAT(HALT_EXITS, halt_exits),
+	DUET_NL_VCPU_STAT(HYPERCALL_EXITS, hypercall_exits),
+	DUET_NL_VCPU_STAT(NPT_FAULTS, npt_faults),
+	DUET_NL_VCPU_STAT(SHUTDOWN_EXITS, shutdown_exits),
+	DUET_NL_VCPU_STAT(SIGNAL_EXITS, signal_exits),
+	DUET_NL_VCPU_STAT(KICK_EXITS, kick_exits),
+	DUET_NL_VCPU_STAT(INJECTED_EVENTS, injected_events),
 };
 
 /*
@@ -145,13 +186,358 @@ err_free_msg:
 	return err;
 }
 
+/*
+ * The request attributes of a dump, parsed again from the request: where
+ * the core keeps its own parse moved in 6.6 (from genl_dumpit_info to its
+ * genl_info).  The core has validated them against the same policy.
+ */
+static int duet_nl_dump_parse(struct netlink_callback *cb, struct nlattr **tb,
+			      int maxtype, const struct nla_policy *policy)
+{
+	return nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, maxtype, policy,
+			   cb->extack);
+}
+
+/* Put @stats as the nest @type of u64 counters; 0 or -EMSGSIZE. */
+static int duet_nl_put_counters(struct sk_buff *msg, int type, int pad,
+				const void *stats,
+				const struct duet_nl_counter *c, size_t n)
+{
+	struct nlattr *nest;
+	size_t i;
+
+	nest = nla_nest_start(msg, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		u64 value = *(const u64 *)((const u8 *)stats + c[i].offset);
+
+		if (nla_put_u64_64bit(msg, c[i].attr, value, pad)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* One vm-get message for @vm; 0 or -EMSGSIZE. */
+static int duet_nl_fill_vm(struct sk_buff *msg, struct duet_vm *vm,
+			   u32 portid, u32 seq, int flags)
+{
+	struct duet_vm_info info;
+	void *hdr;
+
+	duet_vm_snapshot(vm, &info);
+
+	hdr = genlmsg_put(msg, portid, seq, &duet_nl_family, flags,
+			  DUET_CMD_VM_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	if (nla_put_u32(msg, DUET_A_VM_ID, vm->id) ||
+	    nla_put_u32(msg, DUET_A_VM_PID, vm->pid) ||
+	    nla_put_u32(msg, DUET_A_VM_NR_VCPUS, info.nr_vcpus) ||
+	    nla_put_u32(msg, DUET_A_VM_NR_MEMSLOTS, info.nr_memslots) ||
+	    nla_put_u64_64bit(msg, DUET_A_VM_MEMORY_SIZE, info.memory_size,
+			      DUET_A_VM_PAD) ||
+	    nla_put_u32(msg, DUET_A_VM_FLAGS, vm->flags) ||
+	    nla_put_u8(msg, DUET_A_VM_DEAD, info.dead) ||
+	    nla_put_u64_64bit(msg, DUET_A_VM_CREATE_TIME, vm->create_time,
+			      DUET_A_VM_PAD) ||
+	    duet_nl_put_counters(msg, DUET_A_VM_STATS, DUET_A_VM_STATS_PAD,
+				 &info.stats, duet_nl_vm_counters,
+				 ARRAY_SIZE(duet_nl_vm_counters)))
+		goto err_cancel;
+
+	genlmsg_end(msg, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/* One vcpu-get message for vCPU @id of @vm; 0, -ENOENT or -EMSGSIZE. */
+static int duet_nl_fill_vcpu(struct sk_buff *msg, struct duet_vm *vm, u32 id,
+			     u32 portid, u32 seq, int flags)
+{
+	struct duet_vcpu_info info;
+	void *hdr;
+	int err;
+
+	err = duet_vcpu_snapshot(vm, id, &info);
+	if (err)
+		return err;
+
+	hdr = genlmsg_put(msg, portid, seq, &duet_nl_family, flags,
+			  DUET_CMD_VCPU_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	if (nla_put_u32(msg, DUET_A_VCPU_VM_ID, vm->id) ||
+	    nla_put_u32(msg, DUET_A_VCPU_ID, id) ||
+	    (info.cpu >= 0 &&
+	     nla_put_u32(msg, DUET_A_VCPU_LAST_CPU, info.cpu)) ||
+	    nla_put_u8(msg, DUET_A_VCPU_IN_GUEST, info.in_guest) ||
+	    duet_nl_put_counters(msg, DUET_A_VCPU_STATS, DUET_A_VCPU_STATS_PAD,
+				 &info.stats, duet_nl_vcpu_counters,
+				 ARRAY_SIZE(duet_nl_vcpu_counters)))
+		goto err_cancel;
+
+	genlmsg_end(msg, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/* The VM that @attr (a u32 id) names, referenced; NULL and extack if none. */
+static struct duet_vm *duet_nl_find_vm(struct net *net, struct nlattr *attr,
+				       struct netlink_ext_ack *extack)
+{
+	struct duet_vm *vm = duet_vm_find(net, nla_get_u32(attr));
+
+	if (!vm)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "no such VM");
+	return vm;
+}
+
+/*
+ * Read-only and unprivileged (no GENL_ADMIN_PERM), as the spec says: a VM
+ * of another network namespace is as unknown as a free id.
+ */
+int duet_nl_vm_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct duet_vm *vm;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return -EINVAL;
+	}
+	vm = duet_nl_find_vm(genl_info_net(info), info->attrs[DUET_A_VM_ID],
+			     info->extack);
+	if (!vm)
+		return -ENOENT;
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err_put_vm;
+
+	err = duet_nl_fill_vm(msg, vm, info->snd_portid, info->snd_seq, 0);
+	if (err)
+		goto err_free_msg;
+
+	duet_vm_put(vm);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+/*
+ * Every VM of the socket's namespace, by increasing id; cb->args[0] is the
+ * next id to look at.  A VM created meanwhile with a lower id is missed.
+ */
+int duet_nl_vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *attrs[DUET_A_VM_ID + 1];
+	unsigned long id = cb->args[0];
+	struct duet_vm *vm;
+	int err;
+
+	err = duet_nl_dump_parse(cb, attrs, DUET_A_VM_ID, duet_vm_get_nl_policy);
+	if (err)
+		return err;
+	/* One policy serves do and dump (6.1 has no split ops). */
+	if (attrs[DUET_A_VM_ID]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[DUET_A_VM_ID],
+				    "a dump takes no VM id");
+		return -EINVAL;
+	}
+
+	while ((vm = duet_vm_find_next(sock_net(skb->sk), &id, ULONG_MAX))) {
+		err = duet_nl_fill_vm(skb, vm, NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		duet_vm_put(vm);
+		if (err)
+			break;
+		id++;
+	}
+	cb->args[0] = id;
+
+	/* A full skb: send it, and come back for the VM that did not fit. */
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err;
+}
+
+int duet_nl_vcpu_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id_attr = info->attrs[DUET_A_VCPU_ID];
+	struct sk_buff *msg;
+	struct duet_vm *vm;
+	u32 id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VCPU_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VCPU_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing vCPU id");
+		return -EINVAL;
+	}
+	id = nla_get_u32(id_attr);
+	if (id >= DUET_MAX_VCPUS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id_attr,
+				    "vCPU id not below DUET_MAX_VCPUS");
+		return -EINVAL;
+	}
+	vm = duet_nl_find_vm(genl_info_net(info),
+			     info->attrs[DUET_A_VCPU_VM_ID], info->extack);
+	if (!vm)
+		return -ENOENT;
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err_put_vm;
+
+	err = duet_nl_fill_vcpu(msg, vm, id, info->snd_portid, info->snd_seq, 0);
+	if (err) {
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack, id_attr, "no such vCPU");
+		goto err_free_msg;
+	}
+
+	duet_vm_put(vm);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+/*
+ * The vCPUs of one VM (vm-id given) or of every VM of the socket's
+ * namespace, by VM id, then vCPU id.  cb->args[0] is the VM being dumped,
+ * cb->args[1] the next vCPU id in it, cb->args[2] non-zero once the VM a
+ * filtered dump names has been found.
+ */
+int duet_nl_vcpu_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long id = cb->args[0], idx = cb->args[1], start, last;
+	struct nlattr *attrs[DUET_A_VCPU_ID + 1];
+	struct nlattr *vm_attr;
+	struct duet_vm *vm;
+	int err;
+
+	err = duet_nl_dump_parse(cb, attrs, DUET_A_VCPU_ID,
+				 duet_vcpu_get_nl_policy);
+	if (err)
+		return err;
+	vm_attr = attrs[DUET_A_VCPU_VM_ID];
+	/* One policy serves do and dump (6.1 has no split ops). */
+	if (attrs[DUET_A_VCPU_ID]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[DUET_A_VCPU_ID],
+				    "a dump takes no vCPU id");
+		return -EINVAL;
+	}
+
+	last = ULONG_MAX;
+	if (vm_attr) {
+		last = nla_get_u32(vm_attr);
+		if (!cb->args[2])
+			id = last;
+	}
+	start = id;
+
+	while ((vm = duet_vm_find_next(sock_net(skb->sk), &id, last))) {
+		cb->args[2] = 1;
+		/* Resume inside the VM of the last call only if it is still there. */
+		if (id != start)
+			idx = 0;
+		for (; idx < DUET_MAX_VCPUS; idx++) {
+			err = duet_nl_fill_vcpu(skb, vm, idx,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			if (err == -ENOENT)
+				err = 0;
+			else if (err)
+				break;
+		}
+		duet_vm_put(vm);
+		if (err)
+			break;
+		id++;
+		idx = 0;
+	}
+	cb->args[0] = id;
+	cb->args[1] = idx;
+
+	if (vm_attr && !cb->args[2]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, vm_attr, "no such VM");
+		return -ENOENT;
+	}
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err;
+}
+
+/*
+ * Announce @vm on the monitor group of its namespace: created, or gone.
+ * Best effort, as every multicast: a listener that falls behind gets
+ * ENOBUFS, and no message is sent when memory is short.
+ */
+void duet_nl_notify_vm(struct duet_vm *vm, bool created)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&duet_nl_family, vm->net, DUET_NLGRP_MONITOR))
+		return;
+
+	msg = genlmsg_new(2 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &duet_nl_family, 0,
+			  created ? DUET_CMD_VM_CREATE_NTF : DUET_CMD_VM_DELETE_NTF);
+	if (!hdr || nla_put_u32(msg, DUET_A_VM_ID, vm->id) ||
+	    nla_put_u32(msg, DUET_A_VM_PID, vm->pid)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&duet_nl_family, vm->net, msg, 0,
+				DUET_NLGRP_MONITOR, GFP_KERNEL);
+}
+
 int duet_nl_init(void)
 {
 	/*
 	 * A new DUET_CAP_* needs its attribute in duet.yaml (then run
-	 * module/nl/ynl-regen) and its entry in duet_nl_caps[].
+	 * module/nl/ynl-regen) and its entry in duet_nl_caps[]; a new counter
+	 * its attribute in duet.yaml and its row in duet_nl_*_counters[]
+	 * (the nests also hold a pad attribute).
 	 */
 	BUILD_BUG_ON(DUET_CAP_MAX != DUET_CAP_NR_CPUS);
+	BUILD_BUG_ON(ARRAY_SIZE(duet_nl_vm_counters) * sizeof(u64) !=
+		     sizeof(struct duet_vm_stats));
+	BUILD_BUG_ON(ARRAY_SIZE(duet_nl_vm_counters) + 1 != DUET_A_VM_STATS_MAX);
+	BUILD_BUG_ON(ARRAY_SIZE(duet_nl_vcpu_counters) * sizeof(u64) !=
+		     sizeof(struct duet_vcpu_stats));
+	BUILD_BUG_ON(ARRAY_SIZE(duet_nl_vcpu_counters) + 1 !=
+		     DUET_A_VCPU_STATS_MAX);
 
 	return genl_register_family(&duet_nl_family);
 }

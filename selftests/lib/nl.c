@@ -211,7 +211,155 @@ static int nl_parse_error(const struct nlmsghdr *nlh, struct nl_reply *rep)
 		rep->has_offs = true;
 		rep->offs = *(const __u32 *)nla_payload(tb[NLMSGERR_ATTR_OFFS]);
 	}
+	if (tb[NLMSGERR_ATTR_MISS_TYPE] &&
+	    nla_payload_len(tb[NLMSGERR_ATTR_MISS_TYPE]) == sizeof(__u32)) {
+		rep->has_miss_type = true;
+		rep->miss_type =
+			*(const __u32 *)nla_payload(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	}
 	return 0;
+}
+
+/* The error of an NLMSG_DONE (an int, then extack TLVs) into @d. */
+static int nl_parse_done(const struct nlmsghdr *nlh, struct nl_dump *d)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = NLMSG_LENGTH(sizeof(int));
+	int error;
+
+	/* An old kernel may send an empty NLMSG_DONE. */
+	if (nlh->nlmsg_len < off)
+		return 0;
+	memcpy(&error, NLMSG_DATA(nlh), sizeof(error));
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return error;
+	if (nl_parse((const struct nlattr *)((const char *)nlh + NLMSG_ALIGN(off)),
+		     nlh->nlmsg_len - NLMSG_ALIGN(off), tb,
+		     NLMSGERR_ATTR_MAX) == -EINVAL)
+		return -EBADMSG;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(d->extack, sizeof(d->extack), "%.*s",
+			 (int)nla_payload_len(tb[NLMSGERR_ATTR_MSG]),
+			 (const char *)nla_payload(tb[NLMSGERR_ATTR_MSG]));
+	return error;
+}
+
+int _nl_dump(struct nl_sock *nl, struct nl_msg *req, struct nl_dump *d)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	size_t rx_size = d->rx_size ? d->rx_size : sizeof(nl->rx);
+	__u32 seq = ++nl->seq;
+	int cb_ret = 0;
+	ssize_t n;
+
+	d->nr_msgs = 0;
+	d->nr_datagrams = 0;
+	d->extack[0] = '\0';
+	if (rx_size > sizeof(nl->rx))
+		return -EINVAL;
+
+	req->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlh.nlmsg_seq = seq;
+	req->nlh.nlmsg_pid = 0;
+	do {
+		n = sendto(nl->fd, req->buf, req->nlh.nlmsg_len, 0,
+			   (struct sockaddr *)&kernel, sizeof(kernel));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != req->nlh.nlmsg_len)
+		return -EMSGSIZE;
+
+	for (;;) {
+		struct nlmsghdr *nlh;
+		bool counted = false;
+		size_t len;
+
+		n = recv(nl->fd, nl->rx, rx_size, MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* A datagram larger than the buffer: the kernel ignored it. */
+		if ((size_t)n > rx_size)
+			return -EMSGSIZE;
+
+		len = n;
+		for (nlh = (struct nlmsghdr *)nl->rx; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			struct nl_reply *rep;
+			int r;
+
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != nl->portid)
+				continue;
+			switch (nlh->nlmsg_type) {
+			case NLMSG_DONE:
+				r = nl_parse_done(nlh, d);
+				return r ? r : cb_ret;
+			case NLMSG_ERROR:
+				/* Refused before the dump started. */
+				rep = calloc(1, sizeof(*rep));
+				if (!rep)
+					return -ENOMEM;
+				r = nl_parse_error(nlh, rep);
+				if (!r)
+					r = rep->error;
+				snprintf(d->extack, sizeof(d->extack), "%s",
+					 rep->extack);
+				free(rep);
+				/* An error of 0 would be an ACK: none was asked. */
+				return r ? r : -EPROTO;
+			case NLMSG_NOOP:
+				continue;
+			}
+			d->nr_msgs++;
+			if (!counted)
+				d->nr_datagrams++;
+			counted = true;
+			if (d->cb && !cb_ret)
+				cb_ret = d->cb(nlh, d->arg);
+		}
+	}
+}
+
+int _nl_join_group(struct nl_sock *nl, __u32 group)
+{
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+		       sizeof(group)))
+		return -errno;
+	return 0;
+}
+
+int _nl_recv_ntf(struct nl_sock *nl, void *buf, size_t size)
+{
+	for (;;) {
+		struct nlmsghdr *nlh;
+		ssize_t n;
+		size_t len;
+
+		n = recv(nl->fd, nl->rx, sizeof(nl->rx), MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((size_t)n > sizeof(nl->rx))
+			return -EMSGSIZE;
+
+		len = n;
+		for (nlh = (struct nlmsghdr *)nl->rx; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			/* Multicasts come from the kernel with seq 0. */
+			if (nlh->nlmsg_seq || nlh->nlmsg_pid ||
+			    nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			if (nlh->nlmsg_len > size)
+				return -EMSGSIZE;
+			memcpy(buf, nlh, nlh->nlmsg_len);
+			return 0;
+		}
+	}
 }
 
 int _nl_request(struct nl_sock *nl, struct nl_msg *req, struct nl_reply *rep)
@@ -380,4 +528,242 @@ int _nl_family_id(struct nl_sock *nl, const char *name, __u16 *id)
 	if (!r)
 		*id = fam.id;
 	return r;
+}
+
+__u32 nl_family_group(const struct nl_family *fam, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < fam->nr_groups; i++)
+		if (!strcmp(fam->group_names[i], name))
+			return fam->group_ids[i];
+	return 0;
+}
+
+/* An attribute of exactly @len bytes, or -EBADMSG. */
+static int nla_get_exact(const struct nlattr *nla, void *out, size_t len)
+{
+	if (nla_payload_len(nla) != len)
+		return -EBADMSG;
+	memcpy(out, nla_payload(nla), len);
+	return 0;
+}
+
+#define NL_MAX_COUNTERS	63
+
+/* A nest of u64 counters into @stats[1..@max]; pad attributes skipped. */
+static int nl_parse_counters(const struct nlattr *nest, unsigned int max,
+			     unsigned int pad, __u64 *stats,
+			     unsigned int *nr_stats)
+{
+	const struct nlattr *tb[NL_MAX_COUNTERS + 1];
+	unsigned int i;
+	int r;
+
+	if (max > NL_MAX_COUNTERS)
+		return -EINVAL;
+	r = nl_parse(nla_payload(nest), nla_payload_len(nest), tb, max);
+	if (r && r != -ERANGE)
+		return -EBADMSG;
+	*nr_stats = 0;
+	for (i = 1; i <= max; i++) {
+		if (!tb[i] || i == pad)
+			continue;
+		if (nla_get_exact(tb[i], &stats[i], sizeof(__u64)))
+			return -EBADMSG;
+		(*nr_stats)++;
+	}
+	return 0;
+}
+
+int nl_vm_parse(const struct nlmsghdr *nlh, struct nl_vm *vm)
+{
+	const struct nlattr *tb[DUET_A_VM_MAX + 1];
+	const struct nlattr *attrs;
+	size_t len;
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	attrs = nl_genl_attrs(nlh, &len);
+	r = nl_parse(attrs, len, tb, DUET_A_VM_MAX);
+	if ((r && r != -ERANGE) || !tb[DUET_A_VM_ID])
+		return -EBADMSG;
+
+	r = nla_get_exact(tb[DUET_A_VM_ID], &vm->id, sizeof(vm->id));
+	if (!r && tb[DUET_A_VM_PID])
+		r = nla_get_exact(tb[DUET_A_VM_PID], &vm->pid, sizeof(vm->pid));
+	if (!r && tb[DUET_A_VM_NR_VCPUS])
+		r = nla_get_exact(tb[DUET_A_VM_NR_VCPUS], &vm->nr_vcpus,
+				  sizeof(vm->nr_vcpus));
+	if (!r && tb[DUET_A_VM_NR_MEMSLOTS])
+		r = nla_get_exact(tb[DUET_A_VM_NR_MEMSLOTS], &vm->nr_memslots,
+				  sizeof(vm->nr_memslots));
+	if (!r && tb[DUET_A_VM_MEMORY_SIZE])
+		r = nla_get_exact(tb[DUET_A_VM_MEMORY_SIZE], &vm->memory_size,
+				  sizeof(vm->memory_size));
+	if (!r && tb[DUET_A_VM_FLAGS])
+		r = nla_get_exact(tb[DUET_A_VM_FLAGS], &vm->flags,
+				  sizeof(vm->flags));
+	if (!r && tb[DUET_A_VM_DEAD])
+		r = nla_get_exact(tb[DUET_A_VM_DEAD], &vm->dead, sizeof(vm->dead));
+	if (!r && tb[DUET_A_VM_CREATE_TIME])
+		r = nla_get_exact(tb[DUET_A_VM_CREATE_TIME], &vm->create_time,
+				  sizeof(vm->create_time));
+	if (!r && tb[DUET_A_VM_STATS]) {
+		vm->has_stats = true;
+		r = nl_parse_counters(tb[DUET_A_VM_STATS], DUET_A_VM_STATS_MAX,
+				      DUET_A_VM_STATS_PAD, vm->stats,
+				      &vm->nr_stats);
+	}
+	return r ? -EBADMSG : 0;
+}
+
+int nl_vcpu_parse(const struct nlmsghdr *nlh, struct nl_vcpu *vcpu)
+{
+	const struct nlattr *tb[DUET_A_VCPU_MAX + 1];
+	const struct nlattr *attrs;
+	size_t len;
+	int r;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	attrs = nl_genl_attrs(nlh, &len);
+	r = nl_parse(attrs, len, tb, DUET_A_VCPU_MAX);
+	if ((r && r != -ERANGE) || !tb[DUET_A_VCPU_VM_ID] || !tb[DUET_A_VCPU_ID])
+		return -EBADMSG;
+
+	r = nla_get_exact(tb[DUET_A_VCPU_VM_ID], &vcpu->vm_id,
+			  sizeof(vcpu->vm_id));
+	if (!r)
+		r = nla_get_exact(tb[DUET_A_VCPU_ID], &vcpu->id, sizeof(vcpu->id));
+	if (!r && tb[DUET_A_VCPU_LAST_CPU]) {
+		vcpu->has_last_cpu = true;
+		r = nla_get_exact(tb[DUET_A_VCPU_LAST_CPU], &vcpu->last_cpu,
+				  sizeof(vcpu->last_cpu));
+	}
+	if (!r && tb[DUET_A_VCPU_IN_GUEST])
+		r = nla_get_exact(tb[DUET_A_VCPU_IN_GUEST], &vcpu->in_guest,
+				  sizeof(vcpu->in_guest));
+	if (!r && tb[DUET_A_VCPU_STATS]) {
+		vcpu->has_stats = true;
+		r = nl_parse_counters(tb[DUET_A_VCPU_STATS], DUET_A_VCPU_STATS_MAX,
+				      DUET_A_VCPU_STATS_PAD, vcpu->stats,
+				      &vcpu->nr_stats);
+	}
+	return r ? -EBADMSG : 0;
+}
+
+int _nl_vm_get(struct nl_sock *nl, __u16 family, __u32 id, struct nl_vm *vm,
+	       struct nl_reply *rep)
+{
+	struct nl_msg req;
+	int r;
+
+	nl_msg_init(&req, family, DUET_CMD_VM_GET, DUET_FAMILY_VERSION);
+	nl_put_u32(&req, DUET_A_VM_ID, id);
+	r = _nl_request(nl, &req, rep);
+	if (r)
+		return r;
+	if (!rep->nlh)
+		return -ENODATA;
+	return nl_vm_parse(rep->nlh, vm);
+}
+
+int _nl_vcpu_get(struct nl_sock *nl, __u16 family, __u32 vm_id, __u32 id,
+		 struct nl_vcpu *vcpu, struct nl_reply *rep)
+{
+	struct nl_msg req;
+	int r;
+
+	nl_msg_init(&req, family, DUET_CMD_VCPU_GET, DUET_FAMILY_VERSION);
+	nl_put_u32(&req, DUET_A_VCPU_VM_ID, vm_id);
+	nl_put_u32(&req, DUET_A_VCPU_ID, id);
+	r = _nl_request(nl, &req, rep);
+	if (r)
+		return r;
+	if (!rep->nlh)
+		return -ENODATA;
+	return nl_vcpu_parse(rep->nlh, vcpu);
+}
+
+/* Where a dump's entries go. */
+struct nl_collect {
+	void *entries;
+	size_t entry_size;
+	unsigned int max, n;
+	int (*parse)(const struct nlmsghdr *nlh, void *entry);
+	__u8 cmd;
+	__u16 family;
+};
+
+static int nl_collect_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_collect *c = arg;
+	const struct genlmsghdr *genl = NLMSG_DATA(nlh);
+	char scratch[sizeof(struct nl_vcpu) > sizeof(struct nl_vm) ?
+		     sizeof(struct nl_vcpu) : sizeof(struct nl_vm)];
+	void *entry = scratch;
+
+	if (nlh->nlmsg_type != c->family ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) || genl->cmd != c->cmd)
+		return -EBADMSG;
+	if (c->n < c->max)
+		entry = (char *)c->entries + c->n * c->entry_size;
+	c->n++;
+	return c->parse(nlh, entry);
+}
+
+static int nl_vm_parse_void(const struct nlmsghdr *nlh, void *entry)
+{
+	return nl_vm_parse(nlh, entry);
+}
+
+static int nl_vcpu_parse_void(const struct nlmsghdr *nlh, void *entry)
+{
+	return nl_vcpu_parse(nlh, entry);
+}
+
+static int nl_collect(struct nl_sock *nl, struct nl_msg *req,
+		      struct nl_collect *c, unsigned int *n, struct nl_dump *d)
+{
+	struct nl_dump local = {};
+	int r;
+
+	if (!d)
+		d = &local;
+	d->cb = nl_collect_cb;
+	d->arg = c;
+	r = _nl_dump(nl, req, d);
+	*n = c->n;
+	return r;
+}
+
+int _nl_vm_dump(struct nl_sock *nl, __u16 family, struct nl_vm *vms,
+		unsigned int max, unsigned int *n, struct nl_dump *d)
+{
+	struct nl_collect c = {
+		.entries = vms, .entry_size = sizeof(*vms), .max = max,
+		.parse = nl_vm_parse_void, .cmd = DUET_CMD_VM_GET,
+		.family = family,
+	};
+	struct nl_msg req;
+
+	nl_msg_init(&req, family, DUET_CMD_VM_GET, DUET_FAMILY_VERSION);
+	return nl_collect(nl, &req, &c, n, d);
+}
+
+int _nl_vcpu_dump(struct nl_sock *nl, __u16 family, long long vm_id,
+		  struct nl_vcpu *vcpus, unsigned int max, unsigned int *n,
+		  struct nl_dump *d)
+{
+	struct nl_collect c = {
+		.entries = vcpus, .entry_size = sizeof(*vcpus), .max = max,
+		.parse = nl_vcpu_parse_void, .cmd = DUET_CMD_VCPU_GET,
+		.family = family,
+	};
+	struct nl_msg req;
+
+	nl_msg_init(&req, family, DUET_CMD_VCPU_GET, DUET_FAMILY_VERSION);
+	if (vm_id >= 0)
+		nl_put_u32(&req, DUET_A_VCPU_VM_ID, vm_id);
+	return nl_collect(nl, &req, &c, n, d);
 }

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/duet_netlink.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -57,6 +58,9 @@ struct nl_reply {
 	/* NLMSGERR_ATTR_OFFS: offset of the offending attribute. */
 	bool has_offs;
 	__u32 offs;
+	/* NLMSGERR_ATTR_MISS_TYPE: a required attribute that is missing. */
+	bool has_miss_type;
+	__u32 miss_type;
 	union {
 		struct nlmsghdr hdr;
 		char buf[NL_RX_SIZE];
@@ -86,6 +90,46 @@ int nl_put_str(struct nl_msg *msg, __u16 type, const char *s);
  * a failed socket call.
  */
 int _nl_request(struct nl_sock *nl, struct nl_msg *req, struct nl_reply *rep);
+
+/*
+ * A dump: @req goes out with NLM_F_DUMP instead of NLM_F_ACK, and every
+ * message of the answer goes to @cb (when set) until NLMSG_DONE.
+ */
+struct nl_dump {
+	/*
+	 * In: called for each message; a non-zero return ends _nl_dump()
+	 * with it once the dump is drained.
+	 */
+	int (*cb)(const struct nlmsghdr *nlh, void *arg);
+	void *arg;
+	/* In: recv() buffer size, at most NL_RX_SIZE; 0 means NL_RX_SIZE. */
+	size_t rx_size;
+	/* Out: messages, and the datagrams (kernel skbs) that carried them. */
+	unsigned int nr_msgs;
+	unsigned int nr_datagrams;
+	/* Out: extack message of a failed dump, "" when none. */
+	char extack[256];
+};
+
+/*
+ * Send the dump request @req and read the whole answer; return 0, the
+ * kernel's -errno (from NLMSG_DONE or NLMSG_ERROR, message in
+ * @d->extack), @cb's non-zero return, or -errno of a socket call.
+ *
+ * The kernel sizes dump skbs after the largest recv() buffer the socket
+ * has seen: a small @d->rx_size on a fresh socket gives small skbs.
+ */
+int _nl_dump(struct nl_sock *nl, struct nl_msg *req, struct nl_dump *d);
+
+/* Join multicast group @group (an id from struct nl_family); 0 or -errno. */
+int _nl_join_group(struct nl_sock *nl, __u32 group);
+
+/*
+ * Wait (up to the socket's receive timeout) for the next multicast
+ * message, skipping answers to requests; copy it into @buf; return 0,
+ * -EAGAIN on timeout, -EMSGSIZE when it does not fit, or -errno.
+ */
+int _nl_recv_ntf(struct nl_sock *nl, void *buf, size_t size);
 
 /* The attributes after the genlmsghdr of @nlh, and their length. */
 const struct nlattr *nl_genl_attrs(const struct nlmsghdr *nlh, size_t *len);
@@ -129,5 +173,56 @@ struct nl_family {
 /* Resolve family @name: 0, -ENOENT when it is not registered, or -errno. */
 int _nl_family_get(struct nl_sock *nl, const char *name, struct nl_family *fam);
 int _nl_family_id(struct nl_sock *nl, const char *name, __u16 *id);
+
+/* Id of multicast group @name of @fam, or 0 when it has none. */
+__u32 nl_family_group(const struct nl_family *fam, const char *name);
+
+/*
+ * The duet family's vm-get and vcpu-get (module/nl/duet.yaml), decoded.
+ * Decoding is strict: an attribute of the wrong size, a duplicate or a
+ * missing id is -EBADMSG; unknown attribute types (a newer module) are
+ * skipped.  Counters are indexed by their DUET_A_*_STATS_* attribute;
+ * nr_stats counts the ones present.
+ */
+struct nl_vm {
+	__u32 id, pid, nr_vcpus, nr_memslots, flags;
+	__u8 dead;
+	__u64 memory_size, create_time;
+	bool has_stats;
+	unsigned int nr_stats;
+	__u64 stats[DUET_A_VM_STATS_MAX + 1];
+};
+
+struct nl_vcpu {
+	__u32 vm_id, id;
+	bool has_last_cpu;
+	__u32 last_cpu;
+	__u8 in_guest;
+	bool has_stats;
+	unsigned int nr_stats;
+	__u64 stats[DUET_A_VCPU_STATS_MAX + 1];
+};
+
+int nl_vm_parse(const struct nlmsghdr *nlh, struct nl_vm *vm);
+int nl_vcpu_parse(const struct nlmsghdr *nlh, struct nl_vcpu *vcpu);
+
+/* vm-get of @id: 0 and @vm, or -errno and @rep->extack. */
+int _nl_vm_get(struct nl_sock *nl, __u16 family, __u32 id, struct nl_vm *vm,
+	       struct nl_reply *rep);
+/* vcpu-get of vCPU @id of VM @vm_id. */
+int _nl_vcpu_get(struct nl_sock *nl, __u16 family, __u32 vm_id, __u32 id,
+		 struct nl_vcpu *vcpu, struct nl_reply *rep);
+
+/*
+ * Dumps into arrays of @max entries; *@n is the number of entries the dump
+ * had (more than @max are counted, not stored).  @d may be NULL; its cb
+ * and arg are the helpers' own.  _nl_vcpu_dump() with @vm_id < 0 dumps
+ * the vCPUs of every VM.
+ */
+int _nl_vm_dump(struct nl_sock *nl, __u16 family, struct nl_vm *vms,
+		unsigned int max, unsigned int *n, struct nl_dump *d);
+int _nl_vcpu_dump(struct nl_sock *nl, __u16 family, long long vm_id,
+		  struct nl_vcpu *vcpus, unsigned int max, unsigned int *n,
+		  struct nl_dump *d);
 
 #endif /* DUET_SELFTEST_NL_H */

@@ -214,10 +214,92 @@ if [ ! -e /dev/duet ]; then
 		'Error: cannot open /dev/duet: No such file or directory (is duet.ko loaded?).'
 fi
 
+# vm show, vcpu show, monitor: help and argument errors.
+case $(run help; echo "$out") in
+*"OBJECT := { caps | vm | vcpu | monitor }"*) ok ;;
+*) fail "help lists vcpu and monitor" ;;
+esac
+run vm help
+case $out in *"duet vm show [ id ID ]"*) ok ;; *) fail "vm help has show: $out" ;; esac
+
+run vm show id
+expect "vm show id without value" 1 "" \
+	'Error: "id" needs a value, see "duet vm help".'
+for v in abc -1 4294967296 1x " 1" ""; do
+	run vm show id "$v"
+	expect "vm show id '$v'" 1 "" "Error: \"id $v\": not a VM id."
+done
+run vm show id 1 id 2
+expect "vm show duplicate id" 1 "" 'Error: duplicate argument "id".'
+run vm show vm 1
+expect "vm show unknown argument" 1 "" \
+	'Error: unknown argument "vm", see "duet vm help".'
+run vm sho
+expect "no prefix match of vm show" 1 "" \
+	'Error: unknown vm command "sho", see "duet vm help".'
+
+run vcpu help
+expect "vcpu help" 0 "*" ""
+case $out in "Usage: duet vcpu show [ vm ID [ vcpu N ] ]"*) ok ;;
+*) fail "vcpu help text: $out" ;;
+esac
+# The COUNTERS of `vcpu help` are the vcpu-stats attributes of the spec.
+names=$(sed -n '/^COUNTERS/,$p' "$work/out" | sed 's/COUNTERS :=//' | xargs)
+spec_names=$(python3 - "$spec" <<'PY'
+import sys, yaml
+spec = yaml.safe_load(open(sys.argv[1]))
+s = next(s for s in spec['attribute-sets'] if s['name'] == 'vcpu-stats')
+print(' '.join(a['name'] for a in s['attributes'] if a['type'] != 'pad'))
+PY
+)
+if [ -n "$spec_names" ] && [ "$names" = "$spec_names" ]; then
+	ok
+else
+	fail "vcpu help counters '$names' differ from duet.yaml '$spec_names'"
+fi
+run vcpu sho
+expect "no prefix match of vcpu commands" 1 "" \
+	'Error: unknown vcpu command "sho", see "duet vcpu help".'
+run vcpu show vcpu 1
+expect "vcpu without vm" 1 "" 'Error: "vcpu" needs "vm", see "duet vcpu help".'
+run vcpu show vm
+expect "vm without value" 1 "" 'Error: "vm" needs a value, see "duet vcpu help".'
+run vcpu show vm 1 vcpu
+expect "vcpu without value" 1 "" \
+	'Error: "vcpu" needs a value, see "duet vcpu help".'
+run vcpu show vm x1
+expect "bad vm id" 1 "" 'Error: "vm x1": not a VM id.'
+run vcpu show vm 1 vcpu -2
+expect "bad vcpu id" 1 "" 'Error: "vcpu -2": not a vCPU id.'
+run vcpu show vm 1 vm 2
+expect "duplicate vm" 1 "" 'Error: duplicate argument "vm".'
+run vcpu show cpu 1
+expect "vcpu show unknown argument" 1 "" \
+	'Error: unknown argument "cpu", see "duet vcpu help".'
+
+run monitor help
+expect "monitor help" 0 "*" ""
+case $out in "Usage: duet monitor"*) ok ;; *) fail "monitor help text: $out" ;; esac
+run monitor now
+expect "monitor argument" 1 "" \
+	'Error: unknown monitor command "now", see "duet monitor help".'
+
+# Without the module: the family is missing, and -j prints no JSON.
+if [ ! -d /sys/module/duet ]; then
+	for args in "vm show" "-j vm show id 1" "vcpu show" "-j vcpu" "monitor"; do
+		# shellcheck disable=SC2086 # $args is a word list
+		run $args
+		expect "$args without module" 1 "" \
+			'Error: no generic netlink family "duet" (is duet.ko loaded?).'
+	done
+fi
+
 # help and argument errors never open a socket.
 if command -v strace >/dev/null; then
 	for args in "help" "caps help" "-j nonsense" "caps show cap nested" "version" \
-		    "vm help" "vm run $img vcpus 2"; do
+		    "vm help" "vm run $img vcpus 2" "vm show id x" "vcpu help" \
+		    "vcpu show vcpu 1" "vcpu show vm 1 vcpu x" "monitor help" \
+		    "monitor now"; do
 		# shellcheck disable=SC2086 # $args is a word list
 		strace -f -qq -e trace=socket -o "$work/strace" "$duet" $args \
 			>/dev/null 2>&1

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * duet vcpu: the vCPUs of the VMs and their counters (netlink vcpu-get).
+ *
+ *	duet vcpu show [ vm ID [ vcpu N ] ]
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <linux/duet.h>
+#include <linux/duet_netlink.h>
+#include <linux/types.h>
+
+#include "cli.h"
+
+/* In output order; the names are the spec's. */
+static const struct cli_attr vcpu_attrs[] = {
+	{ "vm-id", "vm %llu", DUET_A_VCPU_VM_ID, CLI_U32 },
+	{ "id", "vcpu %llu", DUET_A_VCPU_ID, CLI_U32 },
+	{ "last-cpu", NULL, DUET_A_VCPU_LAST_CPU, CLI_U32 },
+	{ "in-guest", NULL, DUET_A_VCPU_IN_GUEST, CLI_BOOL },
+};
+
+static const struct cli_attr vcpu_stats_attrs[] = {
+	{ "exits", NULL, DUET_A_VCPU_STATS_EXITS, CLI_U64 },
+	{ "userspace-exits", NULL, DUET_A_VCPU_STATS_USERSPACE_EXITS, CLI_U64 },
+	{ "intr-exits", NULL, DUET_A_VCPU_STATS_INTR_EXITS, CLI_U64 },
+	{ "irq-window-exits", NULL, DUET_A_VCPU_STATS_IRQ_WINDOW_EXITS, CLI_U64 },
+	{ "cpuid-exits", NULL, DUET_A_VCPU_STATS_CPUID_EXITS, CLI_U64 },
+	{ "msr-exits", NULL, DUET_A_VCPU_STATS_MSR_EXITS, CLI_U64 },
+	{ "io-exits", NULL, DUET_A_VCPU_STATS_IO_EXITS, CLI_U64 },
+	{ "mmio-exits", NULL, DUET_A_VCPU_STATS_MMIO_EXITS, CLI_U64 },
+	{ "halt-exits", NULL, DUET_A_VCPU_STATS_HALT_EXITS, CLI_U64 },
+	{ "hypercall-exits", NULL, DUET_A_VCPU_STATS_HYPERCALL_EXITS, CLI_U64 },
+	{ "npt-faults", NULL, DUET_A_VCPU_STATS_NPT_FAULTS, CLI_U64 },
+	{ "shutdown-exits", NULL, DUET_A_VCPU_STATS_SHUTDOWN_EXITS, CLI_U64 },
+	{ "signal-exits", NULL, DUET_A_VCPU_STATS_SIGNAL_EXITS, CLI_U64 },
+	{ "kick-exits", NULL, DUET_A_VCPU_STATS_KICK_EXITS, CLI_U64 },
+	{ "injected-events", NULL, DUET_A_VCPU_STATS_INJECTED_EVENTS, CLI_U64 },
+};
+
+/* Every counter of the spec has its row: all but the pad attribute. */
+static_assert(ARRAY_SIZE(vcpu_stats_attrs) == DUET_A_VCPU_STATS_MAX - 1,
+	      "every vcpu-stats attribute needs a row in vcpu_stats_attrs[]");
+
+int vcpu_reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DUET_A_VCPU_MAX + 1];
+	const struct nlattr *stats[DUET_A_VCPU_STATS_MAX + 1];
+	struct print_ctx *out = data;
+
+	/* Check the whole reply before printing any of it. */
+	if (cli_parse_attrs(nlh, NULL, tb, DUET_A_VCPU_MAX, vcpu_attrs,
+			    ARRAY_SIZE(vcpu_attrs)))
+		return MNL_CB_ERROR;
+	if (tb[DUET_A_VCPU_STATS] &&
+	    cli_parse_attrs(NULL, tb[DUET_A_VCPU_STATS], stats,
+			    DUET_A_VCPU_STATS_MAX, vcpu_stats_attrs,
+			    ARRAY_SIZE(vcpu_stats_attrs)))
+		return MNL_CB_ERROR;
+	if (!tb[DUET_A_VCPU_VM_ID] || !tb[DUET_A_VCPU_ID]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+
+	print_open_object(out, NULL);
+	cli_print_attrs(out, tb, vcpu_attrs, ARRAY_SIZE(vcpu_attrs));
+	if (tb[DUET_A_VCPU_STATS]) {
+		print_open_object(out, "stats");
+		cli_print_attrs(out, stats, vcpu_stats_attrs,
+				ARRAY_SIZE(vcpu_stats_attrs));
+		print_close_object(out);
+	}
+	print_close_object(out);
+	return MNL_CB_OK;
+}
+
+static int vcpu_show(struct duet_cli *cli)
+{
+	unsigned long long vm = 0, vcpu = 0;
+	bool has_vm = false, has_vcpu = false;
+	struct nlmsghdr *nlh;
+	struct duet_nl *nl;
+
+	while (cli_arg(cli)) {
+		const char *key = cli_arg(cli);
+		unsigned long long *val;
+		bool *seen;
+
+		if (!strcmp(key, "vm")) {
+			seen = &has_vm;
+			val = &vm;
+		} else if (!strcmp(key, "vcpu")) {
+			seen = &has_vcpu;
+			val = &vcpu;
+		} else {
+			pr_err("unknown argument \"%s\", see \"duet vcpu help\"",
+			       key);
+			return 1;
+		}
+		cli_next(cli);
+		if (*seen) {
+			pr_err("duplicate argument \"%s\"", key);
+			return 1;
+		}
+		*seen = true;
+		if (!cli_arg(cli)) {
+			pr_err("\"%s\" needs a value, see \"duet vcpu help\"", key);
+			return 1;
+		}
+		if (cli_parse_uint(cli_arg(cli), UINT32_MAX, val)) {
+			pr_err("\"%s %s\": not a %s id", key, cli_arg(cli),
+			       val == &vm ? "VM" : "vCPU");
+			return 1;
+		}
+		cli_next(cli);
+	}
+	if (has_vcpu && !has_vm) {
+		pr_err("\"vcpu\" needs \"vm\", see \"duet vcpu help\"");
+		return 1;
+	}
+
+	nl = cli_nl(cli);
+	if (!nl)
+		return 1;
+	if (has_vcpu) {
+		nlh = duet_nl_request(nl, DUET_CMD_VCPU_GET, NLM_F_ACK);
+		mnl_attr_put_u32(nlh, DUET_A_VCPU_VM_ID, vm);
+		mnl_attr_put_u32(nlh, DUET_A_VCPU_ID, vcpu);
+	} else {
+		nlh = duet_nl_request(nl, DUET_CMD_VCPU_GET, NLM_F_DUMP);
+		if (has_vm)
+			mnl_attr_put_u32(nlh, DUET_A_VCPU_VM_ID, vm);
+	}
+	return cli_show_talk(cli, nlh, vcpu_reply_cb);
+}
+
+static int vcpu_help(struct duet_cli *cli)
+{
+	size_t i;
+	int col;
+
+	(void)cli;
+	printf("Usage: duet vcpu show [ vm ID [ vcpu N ] ]\n"
+	       "       duet vcpu help\n"
+	       "Shows the vCPUs of every VM of this network namespace, of VM ID,\n"
+	       "or vCPU N of it: its VM, its index, the host CPU it last ran on\n"
+	       "(once it ran), whether it is in guest mode, and its counters, read\n"
+	       "while it may run (each whole, the set a snapshot).  With -j: a\n"
+	       "JSON array of objects.\n");
+	col = printf("COUNTERS :=");
+	for (i = 0; i < ARRAY_SIZE(vcpu_stats_attrs); i++) {
+		if (col + 1 + (int)strlen(vcpu_stats_attrs[i].name) > 76)
+			col = printf("\n           ") - 1;
+		col += printf(" %s", vcpu_stats_attrs[i].name);
+	}
+	printf("\n");
+	return 0;
+}
+
+static const struct cli_cmd vcpu_cmds[] = {
+	{ "show", vcpu_show },
+	{ "help", vcpu_help },
+};
+
+int cmd_vcpu(struct duet_cli *cli)
+{
+	return cli_dispatch(cli, vcpu_cmds, ARRAY_SIZE(vcpu_cmds), vcpu_show,
+			    "vcpu command", "duet vcpu help");
+}
