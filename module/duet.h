@@ -122,6 +122,23 @@ struct duet_vcpu_stats {
 };
 
 /*
+ * The guest-memory side of a string port I/O exit (INS/OUTS): @count
+ * elements of @size bytes, element 0 first in the data area.  They occupy
+ * @count * @size bytes of linear addresses, which lie in one guest page
+ * or, for a single element that straddles two, in two: the first @split
+ * bytes at guest-physical @gpa[0] (the lowest address), the rest at
+ * @gpa[1].  With @down (RFLAGS.DF) element 0 is the highest one.
+ */
+struct duet_pio_string {
+	u64 gpa[2];
+	u32 split;
+	u32 size;
+	u32 count;			/* 0: nothing pending */
+	u16 port;
+	bool down;
+};
+
+/*
  * A vCPU (module/vcpu.c).  The backend embeds it in its own structure
  * (to_svm()) and keeps the guest state; the generic part keeps the run
  * area and serialises ioctls.
@@ -133,6 +150,7 @@ struct duet_vcpu {
 	struct duet_run *run;		/* mmap()ed run area */
 	/* Exits that userspace completes on the next DUET_RUN. */
 	u32 pio_in_size;
+	struct duet_pio_string pio_string_in;	/* INS: data to guest memory */
 	bool hypercall_pending;
 	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
 	int mode;
@@ -246,10 +264,16 @@ void duet_vm_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
 /* vcpu.c */
 #define DUET_RUN_PAGES		2
 #define DUET_PIO_DATA_OFFSET	PAGE_SIZE
+#define DUET_PIO_DATA_SIZE	(DUET_RUN_PAGES * PAGE_SIZE - DUET_PIO_DATA_OFFSET)
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
 int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info);
+int duet_pio_string_copy(struct duet_vcpu *vcpu,
+			 const struct duet_pio_string *s, bool to_guest,
+			 u64 *bad_gpa);
+void duet_vcpu_string_io_error(struct duet_vcpu *vcpu, u64 gpa, u32 port,
+			       u32 direction);
 #ifdef DUET_KUNIT
 int duet_vcpu_check_event(const struct duet_event *ev);
 #endif
@@ -278,6 +302,58 @@ int duet_vm_set_memslot(struct duet_vm *vm, const struct duet_memslot *m);
 struct duet_slot *duet_slot_find(struct duet_vm *vm, u64 gfn);
 struct page *duet_slot_pin(struct duet_vm *vm, struct duet_slot *slot, u64 gfn);
 void duet_slot_free(struct duet_vm *vm, struct duet_slot *slot);
+
+/* gmem/access.c */
+int duet_gpa_read(struct duet_vm *vm, u64 gpa, void *buf, u64 len);
+int duet_gpa_write(struct duet_vm *vm, u64 gpa, const void *buf, u64 len);
+int duet_gpa_probe(struct duet_vm *vm, u64 gpa, u64 len, bool write);
+int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
+		     unsigned int size);
+
+/* gmem/walk.c */
+/*
+ * Access types of a walk, with the bit values of the #PF error code they
+ * turn into (SDM "Interrupt 14-Page-Fault Exception (#PF)").
+ */
+#define DUET_PFERR_PRESENT	BIT(0)	/* the page was present */
+#define DUET_PFERR_WRITE	BIT(1)
+#define DUET_PFERR_USER		BIT(2)	/* CPL 3 */
+#define DUET_PFERR_RSVD		BIT(3)	/* a reserved bit was set */
+#define DUET_PFERR_FETCH	BIT(4)	/* instruction fetch */
+/* Walk flags that are not error-code bits. */
+#define DUET_WALK_AC		BIT(16)	/* RFLAGS.AC: SMAP lets it through */
+#define DUET_WALK_NO_AD		BIT(17)	/* leave accessed/dirty bits alone */
+
+/* The guest's paging state, and what its CPUID says about paging. */
+struct duet_walk_mode {
+	u64 cr0, cr3, cr4, efer;
+	u8 maxphyaddr;			/* CPUID 8000_0008h EAX[7:0] */
+	bool gbpages;			/* CPUID 8000_0001h EDX[26] */
+	bool pse36;			/* CPUID 1 EDX[17] */
+	bool amd;			/* bit 8 of PML4Es/PML5Es reserved */
+};
+
+struct duet_walk_result {
+	bool fault;			/* the access raises #PF */
+	u32 error_code;			/* its error code */
+	u64 gpa;			/* else: the guest-physical address */
+	unsigned int level;		/* 1: 4 KiB, 2: 2 or 4 MiB, 3: 1 GiB */
+	u64 pte_gpa;			/* the last entry touched (on -errno) */
+};
+
+/* Guest page-table accesses of a walk: 0 or -errno. */
+struct duet_pte_ops {
+	int (*read_pte)(void *opaque, u64 gpa, u64 *val, unsigned int size);
+	/* Replace @old with @new; -EAGAIN if the entry is no longer @old. */
+	int (*cmpxchg_pte)(void *opaque, u64 gpa, u64 old, u64 new,
+			   unsigned int size);
+};
+
+bool duet_walk_canonical(const struct duet_walk_mode *m, u64 la);
+int __duet_walk(const struct duet_walk_mode *m, const struct duet_pte_ops *ops,
+		void *opaque, u64 gva, u32 access, struct duet_walk_result *res);
+int duet_walk(struct duet_vm *vm, const struct duet_walk_mode *m, u64 gva,
+	      u32 access, struct duet_walk_result *res);
 
 /* dev.c */
 int duet_dev_init(void);

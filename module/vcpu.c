@@ -67,10 +67,110 @@ static int duet_vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* Finish what the last exit to userspace left open. */
-static void duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
+/*
+ * Copy @len bytes at byte @off of @s's guest-memory range to or from @buf,
+ * across its split between two guest pages.
+ */
+static int duet_pio_string_range(struct duet_vm *vm,
+				 const struct duet_pio_string *s, u32 off,
+				 void *buf, u32 len, bool to_guest,
+				 u64 *bad_gpa)
 {
+	u64 gpa;
+	u32 n;
+	int r;
+
+	while (len) {
+		if (off < s->split) {
+			gpa = s->gpa[0] + off;
+			n = min(len, s->split - off);
+		} else {
+			gpa = s->gpa[1] + (off - s->split);
+			n = len;
+		}
+		r = to_guest ? duet_gpa_write(vm, gpa, buf, n) :
+			       duet_gpa_read(vm, gpa, buf, n);
+		if (r) {
+			*bad_gpa = gpa;
+			return r;
+		}
+		off += n;
+		buf = (u8 *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Move the elements of a string I/O exit between the data area (element
+ * 0 first) and guest memory (element 0 at the lowest address, or with
+ * @s->down at the highest): for INS (@to_guest) on completion, for OUTS
+ * before the exit.  0, or -errno from gmem/access.c with *@bad_gpa set.
+ */
+int duet_pio_string_copy(struct duet_vcpu *vcpu,
+			 const struct duet_pio_string *s, bool to_guest,
+			 u64 *bad_gpa)
+{
+	u8 *data = duet_vcpu_pio_data(vcpu);
+	u8 tmp[256];
+	u32 i, k, n, off;
+	int r;
+
+	if (!s->down)
+		return duet_pio_string_range(vcpu->vm, s, 0, data,
+					     s->count * s->size, to_guest,
+					     bad_gpa);
+
+	/* Backwards: reverse the element order through a small buffer. */
+	for (i = 0; i < s->count; i += n) {
+		n = min(s->count - i, (u32)sizeof(tmp) / s->size);
+		/* Elements i..i + n - 1 lie at [off, off + n * size). */
+		off = (s->count - i - n) * s->size;
+		if (to_guest)
+			for (k = 0; k < n; k++)
+				memcpy(tmp + (n - 1 - k) * s->size,
+				       data + (i + k) * s->size, s->size);
+		r = duet_pio_string_range(vcpu->vm, s, off, tmp, n * s->size,
+					  to_guest, bad_gpa);
+		if (r)
+			return r;
+		if (!to_guest)
+			for (k = 0; k < n; k++)
+				memcpy(data + (i + k) * s->size,
+				       tmp + (n - 1 - k) * s->size, s->size);
+	}
+	return 0;
+}
+
+/*
+ * String I/O reached memory that is not guest RAM (MMIO, which it does
+ * not emulate): an internal error exit.
+ */
+void duet_vcpu_string_io_error(struct duet_vcpu *vcpu, u64 gpa, u32 port,
+			       u32 direction)
+{
+	struct duet_run *run = vcpu->run;
+
+	run->exit_reason = DUET_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = DUET_INTERNAL_STRING_IO;
+	run->internal.ndata = 3;
+	run->internal.data[0] = gpa;
+	run->internal.data[1] = port;
+	run->internal.data[2] = direction;
+	run->internal.data[3] = 0;
+}
+
+/*
+ * Finish what the last exit to userspace left open.  0 to enter the
+ * guest, 1 when the completion itself ends in an exit (the run area says
+ * which), or -errno.
+ */
+static int duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
+{
+	struct duet_pio_string *s = &vcpu->pio_string_in;
 	struct duet_regs regs;
+	u64 bad_gpa;
+	int r;
 
 	if (vcpu->pio_in_size) {
 		u64 val = 0;
@@ -91,6 +191,20 @@ static void duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 		duet_ops->set_regs(vcpu, &regs);
 		vcpu->hypercall_pending = false;
 	}
+	if (s->count) {
+		/* INS: the registers moved at the exit; now the data. */
+		r = duet_pio_string_copy(vcpu, s, true, &bad_gpa);
+		s->count = 0;
+		if (r == -ENOENT || r == -EPERM) {
+			/* The slot went away since the exit checked it. */
+			duet_vcpu_string_io_error(vcpu, bad_gpa, s->port,
+						  DUET_EXIT_IO_IN);
+			return 1;
+		}
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /* Exceptions that push an error code (SDM "Exception and Interrupt Reference"). */
@@ -134,8 +248,14 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 	if (vcpu->vm->dead)
 		return -EIO;
 
-	duet_vcpu_complete_userspace(vcpu);
 	run->exit_reason = DUET_EXIT_NONE;
+	r = duet_vcpu_complete_userspace(vcpu);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = 0;
+		goto out;
+	}
 
 	for (;;) {
 		if (signal_pending(current)) {
@@ -150,6 +270,7 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 		if (r <= 0)
 			break;
 	}
+out:
 	if (r == 0)
 		vcpu->stats.userspace_exits++;
 	trace_duet_userspace_exit(vcpu->id, run->exit_reason, r);

@@ -322,7 +322,10 @@ static int vm_parse_args(struct duet_cli *cli, struct vm_args *args)
 		 __v->id, ##__VA_ARGS__);				\
 })
 
-/* Port I/O: the UART's ports, or nothing (reads all-ones). */
+/*
+ * Port I/O: the UART's ports, or nothing (reads all-ones).  String I/O
+ * (INS/OUTS) brings count elements in one exit, each handled in turn.
+ */
 static int vcpu_handle_io(struct vm_vcpu *v)
 {
 	struct duet_run *run = v->run;
@@ -393,6 +396,9 @@ static void vcpu_handle_internal_error(struct vm_vcpu *v)
 		break;
 	case DUET_INTERNAL_ENTRY_FAILED:
 		what = "entry failed";
+		break;
+	case DUET_INTERNAL_STRING_IO:
+		what = "string I/O outside guest RAM";
 		break;
 	default:
 		what = "unknown";

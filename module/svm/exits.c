@@ -214,37 +214,6 @@ static int vmmcall_interception(struct vcpu_svm *svm)
 	return 0;
 }
 
-static int io_interception(struct vcpu_svm *svm)
-{
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	struct duet_run *run = svm->vcpu.run;
-	u32 info = c->exit_info_1;
-	u32 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
-
-	svm->vcpu.stats.io_exits++;
-	/* String forms need the guest-memory accessors of a later issue. */
-	if (info & SVM_IOIO_STR)
-		return svm_internal_error(svm, DUET_INTERNAL_UNKNOWN_EXIT);
-
-	run->exit_reason = DUET_EXIT_IO;
-	run->io.port = info >> SVM_IOIO_PORT_SHIFT;
-	run->io.size = size;
-	run->io.count = 1;
-	run->io.data_offset = DUET_PIO_DATA_OFFSET;
-	if (info & SVM_IOIO_TYPE_IN) {
-		run->io.direction = DUET_EXIT_IO_IN;
-		svm->vcpu.pio_in_size = size;
-	} else {
-		u64 rax = svm->vmcb->save.rax;
-
-		run->io.direction = DUET_EXIT_IO_OUT;
-		memcpy(duet_vcpu_pio_data(&svm->vcpu), &rax, size);
-	}
-	/* APM: exit_info_2 holds the RIP of the next instruction. */
-	svm->vmcb->save.rip = c->exit_info_2;
-	return 0;
-}
-
 static int npf_interception(struct vcpu_svm *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;

@@ -84,6 +84,28 @@ void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages);
 int svm_handle_exit(struct vcpu_svm *svm);
 int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio);
 
+/* io.c */
+/* A string I/O instruction, as svm_io_scan() decodes its bytes. */
+struct svm_io_insn {
+	int seg;			/* SVM_SEG_* override, or -1 */
+	bool addr_size;			/* 67h */
+	bool op_size;			/* 66h */
+	bool rep;			/* F3h or F2h */
+	u8 rex;				/* 64-bit mode: REX before the opcode */
+	u8 opcode;			/* 6Ch-6Fh */
+	u8 len;				/* bytes up to the opcode included */
+};
+
+int io_interception(struct vcpu_svm *svm);
+#ifdef DUET_KUNIT
+int svm_io_scan(const u8 *insn, unsigned int len, bool mode64,
+		struct svm_io_insn *p);
+u32 svm_io_batch(u64 left, u64 ea, u64 ea_mask, unsigned int page_off,
+		 u32 size, bool down, u64 room);
+u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea, u32 size, bool down,
+		    bool write, bool checked);
+#endif
+
 /* vmenter.S */
 void __svm_vcpu_run(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa);
 

@@ -213,7 +213,26 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_IOIO_REP			BIT(3)
 #define SVM_IOIO_SIZE_SHIFT		4
 #define SVM_IOIO_SIZE_MASK		(7 << SVM_IOIO_SIZE_SHIFT)
+#define SVM_IOIO_A16			BIT(7)
+#define SVM_IOIO_A32			BIT(8)
+#define SVM_IOIO_A64			BIT(9)
+/* The effective segment; valid only with decode assists. */
+#define SVM_IOIO_SEG_SHIFT		10
+#define SVM_IOIO_SEG_MASK		(7 << SVM_IOIO_SEG_SHIFT)
 #define SVM_IOIO_PORT_SHIFT		16
+
+/*
+ * Segment numbers of the IOIO SEG field, which are also the order of the
+ * segment registers in the state save area.
+ */
+enum {
+	SVM_SEG_ES,
+	SVM_SEG_CS,
+	SVM_SEG_SS,
+	SVM_SEG_DS,
+	SVM_SEG_FS,
+	SVM_SEG_GS,
+};
 
 /* EVENTINJ (APM "Event Injection") */
 #define SVM_EVTINJ_VEC_MASK		0xff
@@ -222,6 +241,15 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EVTINJ_TYPE_EXEPT		(3 << 8)
 #define SVM_EVTINJ_VALID_ERR		BIT(11)
 #define SVM_EVTINJ_VALID		BIT(31)
+
+/* Segment attribute bits in the packed VMCB form. */
+#define SVM_SEG_ATTR_TYPE_ACCESS	BIT(1)	/* data: writable, code: readable */
+#define SVM_SEG_ATTR_TYPE_EXPAND_DOWN	BIT(2)	/* data */
+#define SVM_SEG_ATTR_TYPE_CODE		BIT(3)
+#define SVM_SEG_ATTR_S			BIT(4)	/* code or data, not system */
+#define SVM_SEG_ATTR_P			BIT(7)
+#define SVM_SEG_ATTR_L			BIT(9)
+#define SVM_SEG_ATTR_DB			BIT(10)
 
 /* Segment attributes in the packed VMCB form. */
 #define SVM_SEG_CODE_RX_ACCESSED	0x9b

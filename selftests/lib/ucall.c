@@ -329,9 +329,11 @@ __u64 get_ucall(struct duet_test_vcpu *vcpu, struct ucall *uc)
 	if (!uc)
 		uc = &tmp;
 	memset(uc, 0, sizeof(*uc));
+	/* A ucall is one OUT of AL: string I/O to the port is not one. */
 	if (run->exit_reason != DUET_EXIT_IO ||
 	    run->io.port != UCALL_PIO_PORT ||
-	    run->io.direction != DUET_EXIT_IO_OUT)
+	    run->io.direction != DUET_EXIT_IO_OUT ||
+	    run->io.size != 1 || run->io.count != 1)
 		return UCALL_NONE;
 
 	r = _vcpu_regs_get(vcpu, &regs);

@@ -328,6 +328,29 @@ void vm_map_2m(struct duet_test_vm *vm, __u64 gva, __u64 gpa)
 	pd[(gva >> 21) & 511] = gpa | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS;
 }
 
+__u64 *vm_map_4k(struct duet_test_vm *vm, __u64 gva, __u64 gpa, bool writable)
+{
+	__u64 *pml4, *pdpt, *pd, *pt, *pte;
+
+	TEST_ASSERT(!(gva % DUET_TEST_PAGE_SIZE) && !(gpa % DUET_TEST_PAGE_SIZE),
+		    "gva %#llx or gpa %#llx not 4 KiB aligned",
+		    (unsigned long long)gva, (unsigned long long)gpa);
+	TEST_ASSERT(gva >= DUET_TEST_MAP_SIZE && gva < (1ULL << 47),
+		    "gva %#llx: not canonical, or inside the identity map",
+		    (unsigned long long)gva);
+	TEST_ASSERT(!(gpa & ~PTE_ADDR_MASK), "gpa %#llx is too wide",
+		    (unsigned long long)gpa);
+
+	pml4 = vm_gpa2hva(vm, DUET_TEST_TABLES_GPA + LONGMODE_PML4_OFFSET,
+			  DUET_TEST_PAGE_SIZE);
+	pdpt = vm_next_table(vm, &pml4[(gva >> 39) & 511]);
+	pd = vm_next_table(vm, &pdpt[(gva >> 30) & 511]);
+	pt = vm_next_table(vm, &pd[(gva >> 21) & 511]);
+	pte = &pt[(gva >> 12) & 511];
+	*pte = gpa | PTE_P | (writable ? PTE_RW : 0);
+	return pte;
+}
+
 int _vcpu_run(struct duet_test_vcpu *vcpu)
 {
 	return _duet_ioctl(vcpu->fd, DUET_RUN, 0);

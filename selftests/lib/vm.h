@@ -172,6 +172,20 @@ __u64 vm_alloc_pages(struct duet_test_vm *vm, unsigned int n);
  */
 void vm_map_2m(struct duet_test_vm *vm, __u64 gva, __u64 gpa);
 
+/*
+ * Map guest-virtual page @gva to guest-physical page @gpa with a 4 KiB
+ * page, present, supervisor, writable or not, accessed and dirty clear;
+ * the same constraints on @gva as vm_map_2m().  Returns the host address
+ * of the entry, to look at or change (DUET_TEST_PTE_*).
+ */
+__u64 *vm_map_4k(struct duet_test_vm *vm, __u64 gva, __u64 gpa, bool writable);
+
+/* Paging-structure entry bits (APM "Long-Mode Page Translation"). */
+#define DUET_TEST_PTE_P		0x001ULL
+#define DUET_TEST_PTE_RW	0x002ULL
+#define DUET_TEST_PTE_A		0x020ULL
+#define DUET_TEST_PTE_D		0x040ULL
+
 /* vCPU ioctls. */
 int _vcpu_run(struct duet_test_vcpu *vcpu);
 #define vcpu_run(vcpu)							\
@@ -208,10 +222,19 @@ do {									\
 #define vcpu_sregs_set(vcpu, sregs)					\
 	__VCPU_X(_vcpu_sregs_set(vcpu, sregs), "DUET_SET_SREGS")
 
-/* The data of the last DUET_EXIT_IO in the run area. */
+/*
+ * The data of the last DUET_EXIT_IO in the run area: io.count elements of
+ * io.size bytes (more than one for string I/O), element 0 first.
+ */
 static inline void *vcpu_io_data(struct duet_test_vcpu *vcpu)
 {
 	return (__u8 *)vcpu->run + vcpu->run->io.data_offset;
+}
+
+/* Element @i of the last DUET_EXIT_IO's data. */
+static inline void *vcpu_io_element(struct duet_test_vcpu *vcpu, __u32 i)
+{
+	return (__u8 *)vcpu_io_data(vcpu) + (size_t)i * vcpu->run->io.size;
 }
 
 /*

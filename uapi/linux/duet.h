@@ -357,11 +357,45 @@ enum duet_exit_reason {
 /* Values of internal.suberror. */
 #define DUET_INTERNAL_UNKNOWN_EXIT	1	/* data[0] = hardware exit code */
 #define DUET_INTERNAL_ENTRY_FAILED	2	/* data[0] = hardware exit code */
+/*
+ * String port I/O (INS/OUTS) to or from guest-physical memory that is not
+ * RAM: no memslot, or a DUET_MEM_READONLY one for INS (MMIO, which string
+ * I/O does not emulate; this also covers guest page tables outside RAM).
+ * data[0] = that guest-physical address, data[1] = the port, data[2] =
+ * DUET_EXIT_IO_IN/OUT.  Reported instead of the I/O exit, it leaves the
+ * registers as they were: a DUET_RUN runs the instruction again.  Reported
+ * by the DUET_RUN that completes an INS (the slot went away in between),
+ * the registers have already advanced and the batch is lost.
+ */
+#define DUET_INTERNAL_STRING_IO		3
 
 /*
  * The run area: mmap() DUET_GET_VCPU_MMAP_SIZE bytes of a vCPU fd at offset
  * 0.  The kernel fills it before DUET_RUN returns; userspace completes an
  * IN or MMIO read by writing the data before the next DUET_RUN.
+ *
+ * Port I/O (DUET_EXIT_IO) carries @io.count elements of @io.size bytes,
+ * packed in order at @io.data_offset from the start of the run area; an
+ * element of 2 or 4 bytes is little-endian.  IN/OUT have one element.
+ * The string forms INS/OUTS (also with REP) exit with a batch of 1 or
+ * more elements, never more than fit in one page (4096 bytes) of data:
+ *
+ *  - OUTS: the elements, read from guest memory in the order the
+ *    instruction accesses them (downwards with RFLAGS.DF set), are in the
+ *    data area when DUET_RUN returns; send them to the port in turn.
+ *  - INS: write the elements, in the order the port gives them, to the
+ *    data area; the next DUET_RUN stores them to guest memory (the first
+ *    at ES:rDI, then upwards, or downwards with DF).
+ *
+ * At the exit rSI/rDI and, with REP, rCX have already advanced over the
+ * batch; RIP points past the instruction only when the string is done.
+ * Otherwise it still points at the instruction, which runs again on the
+ * next DUET_RUN and exits with the next batch (a batch never crosses a
+ * 4 KiB page of the guest's linear addresses).  REP with rCX = 0 does not
+ * exit.  A string access that faults (#GP, #SS or #PF from the guest's
+ * own page tables) is delivered to the guest before any element moves;
+ * one that reaches memory that is not RAM ends in DUET_EXIT_INTERNAL_ERROR
+ * with DUET_INTERNAL_STRING_IO.
  */
 struct duet_run {
 	__u32 exit_reason;	/* out: DUET_EXIT_* */
@@ -375,7 +409,10 @@ struct duet_run {
 	__u32 if_flag;
 	__u32 ready_for_interrupt;
 	union {
-		/* DUET_EXIT_IO: @count items of @size bytes at @data_offset */
+		/*
+		 * DUET_EXIT_IO: @count items of @size bytes at @data_offset
+		 * (see above; at most 4096 bytes for a string instruction)
+		 */
 		struct {
 			__u32 direction;	/* DUET_EXIT_IO_IN/OUT */
 			__u32 size;		/* 1, 2 or 4 */

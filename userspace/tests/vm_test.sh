@@ -141,6 +141,37 @@ expect_line "serial bytes" '^serial-bytes 2$'
 run -j vm run "$work/serial.bin"
 expect_line "-j serial" '"serial":"A\\n","serial-bytes":2\}$'
 
+# "rep outsb\n" with one REP OUTSB: one exit, ten elements.
+guest repouts 48 8d 35 0c 00 00 00 b9 0a 00 00 00 66 ba f8 03 f3 6e f4 \
+	72 65 70 20 6f 75 74 73 62 0a
+run vm run "$work/repouts.bin"
+expect "rep outsb" 0
+expect_line "rep outsb output" '^rep outsb$'
+expect_line "rep outsb bytes" '^serial-bytes 10$'
+expect_line "rep outsb counted" '^vcpu 0 state halted io 1 hlt 1 hypercall 0 mmio 0 io-ignored 0$'
+
+# 5000 bytes with one REP OUTSB from 1 MiB + 0x13: no batch crosses a
+# page, so two exits (4077 and 923 bytes), all in order.
+guest bigouts 48 8d 35 0c 00 00 00 b9 88 13 00 00 66 ba f8 03 f3 6e f4
+head -c 4999 /dev/zero | tr '\0' y >>"$work/bigouts.bin"
+printf '\n' >>"$work/bigouts.bin"
+run vm run "$work/bigouts.bin"
+expect "long rep outsb" 0
+expect_eq "long rep outsb: only y" "$(head -n 1 "$work/out" | tr -d y)" ""
+expect_eq "long rep outsb: length" "$(($(head -n 1 "$work/out" | wc -c)))" 5000
+expect_line "long rep outsb bytes" '^serial-bytes 5000$'
+expect_line "long rep outsb counted" '^vcpu 0 state halted io 2 hlt 1 '
+
+# REP INSB of LSR twice (THRE|TEMT: '`') into guest memory, then REP
+# OUTSB of those bytes and a newline: string IN elements in turn.
+guest insouts 48 8d 3d 21 00 00 00 b9 02 00 00 00 66 ba fd 03 f3 6c \
+	c6 07 0a 48 8d 35 0c 00 00 00 b9 03 00 00 00 66 ba f8 03 f3 6e f4 \
+	00 00 00
+run vm run "$work/insouts.bin"
+expect "rep insb" 0
+expect_line "rep insb output" '^``$'
+expect_line "rep insb counted" '^vcpu 0 state halted io 2 hlt 1 hypercall 0 mmio 0 io-ignored 0$'
+
 # Each vCPU prints '0' + RDI and checks RSI = 4.
 guest regs 48 8d 47 30 66 ba f8 03 ee 48 83 fe 04 75 01 f4 0f 0b
 run vm run "$work/regs.bin" vcpus 4
