@@ -35,11 +35,25 @@ static int duet_vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* Finish what the last exit to userspace left open. */
-static void duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
+/*
+ * Finish what the last exit to userspace left open.  An answer that is not
+ * valid fails DUET_RUN with -EINVAL and leaves the exit open, unchanged.
+ */
+static int duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 {
+	struct duet_run *run = vcpu->run;
 	struct duet_regs regs;
 
+	if (vcpu->msr_pending) {
+		/* Userspace may write the run area at any time: read once. */
+		u32 error = READ_ONCE(run->msr.error);
+
+		if (error > 1)
+			return -EINVAL;
+		duet_ops->complete_msr(vcpu, vcpu->msr_pending_write,
+				       READ_ONCE(run->msr.data), error);
+		vcpu->msr_pending = false;
+	}
 	if (vcpu->pio_in_size) {
 		u64 val = 0;
 
@@ -55,10 +69,11 @@ static void duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 	}
 	if (vcpu->hypercall_pending) {
 		duet_ops->get_regs(vcpu, &regs);
-		regs.rax = vcpu->run->hypercall.ret;
+		regs.rax = run->hypercall.ret;
 		duet_ops->set_regs(vcpu, &regs);
 		vcpu->hypercall_pending = false;
 	}
+	return 0;
 }
 
 /* Exceptions that push an error code (SDM "Exception and Interrupt Reference"). */
@@ -102,7 +117,9 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 	if (vcpu->vm->dead)
 		return -EIO;
 
-	duet_vcpu_complete_userspace(vcpu);
+	r = duet_vcpu_complete_userspace(vcpu);
+	if (r)
+		return r;
 	run->exit_reason = DUET_EXIT_NONE;
 
 	for (;;) {
@@ -160,6 +177,16 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			r = duet_ops->inject_event(vcpu, &u.ev);
 		if (!r)
 			vcpu->stats.injected_events++;
+		break;
+	case DUET_GET_MSRS:
+	case DUET_SET_MSRS:
+		r = duet_vcpu_msrs(vcpu, argp, ioctl == DUET_SET_MSRS);
+		break;
+	case DUET_GET_XSAVE:
+		r = duet_fpu_get_xsave(vcpu->fpu, argp);
+		break;
+	case DUET_SET_XSAVE:
+		r = duet_fpu_set_xsave(vcpu->fpu, argp);
 		break;
 	case DUET_GET_REGS:
 		duet_ops->get_regs(vcpu, &u.regs);
