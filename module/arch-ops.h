@@ -22,6 +22,11 @@ DUET_ARCH_OP_OPTIONAL(set_regs)
 DUET_ARCH_OP_OPTIONAL(get_sregs)
 DUET_ARCH_OP_OPTIONAL(set_sregs)
 DUET_ARCH_OP_OPTIONAL(inject_event)
+/* MSRs; without them no MSR is emulated and DUET_GET/SET_MSRS refuse. */
+DUET_ARCH_OP_OPTIONAL(msr_index_list)
+DUET_ARCH_OP_OPTIONAL(get_msr)
+DUET_ARCH_OP_OPTIONAL(set_msr)
+DUET_ARCH_OP_OPTIONAL(complete_msr)
 
 #undef DUET_ARCH_OP
 #undef DUET_ARCH_OP_OPTIONAL

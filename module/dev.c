@@ -41,6 +41,8 @@ static long duet_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return duet_dev_check_extension(argp);
 	case DUET_GET_SUPPORTED_CPUID:
 		return duet_cpuid_to_user(duet_cpuid_supported(), argp);
+	case DUET_GET_MSR_INDEX_LIST:
+		return duet_msr_index_list_to_user(argp);
 	case DUET_CREATE_VM:
 		if (arg & ~(unsigned long)DUET_VM_FLAGS)
 			return -EINVAL;

@@ -152,6 +152,9 @@ struct duet_vcpu {
 	u32 pio_in_size;
 	struct duet_pio_string pio_string_in;	/* INS: data to guest memory */
 	bool hypercall_pending;
+	/* DUET_EXIT_MSR (DUET_VM_USER_MSR) of a RDMSR, or of a WRMSR. */
+	bool msr_pending;
+	bool msr_pending_write;
 	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
 	int mode;
 	int cpu;			/* CPU it last ran on, or -1 */
@@ -225,6 +228,25 @@ struct duet_arch_ops {
 	void (*get_sregs)(struct duet_vcpu *vcpu, struct duet_sregs *sregs);
 	int (*set_sregs)(struct duet_vcpu *vcpu, const struct duet_sregs *sregs);
 	int (*inject_event)(struct duet_vcpu *vcpu, const struct duet_event *ev);
+	/*
+	 * The emulated MSRs: fill up to @max of their indices (@indices may
+	 * be NULL when @max is 0) and return how many there are.
+	 */
+	unsigned int (*msr_index_list)(u32 *indices, unsigned int max);
+	/*
+	 * Read or write an MSR: 0, -ENOENT when it is not emulated, and for
+	 * writes -EINVAL for a value WRMSR would raise #GP on.
+	 * @host_initiated: DUET_SET_MSRS rather than the guest's WRMSR.
+	 */
+	int (*get_msr)(struct duet_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct duet_vcpu *vcpu, u32 index, u64 data,
+		       bool host_initiated);
+	/*
+	 * Finish the RDMSR/WRMSR of a DUET_EXIT_MSR: raise #GP(0) at it
+	 * (@gp), or complete it (RDMSR: EDX:EAX = @data) and move past it.
+	 */
+	void (*complete_msr)(struct duet_vcpu *vcpu, bool write, u64 data,
+			     bool gp);
 };
 
 /* main.c */
@@ -278,6 +300,16 @@ void duet_vcpu_string_io_error(struct duet_vcpu *vcpu, u64 gpa, u32 port,
 int duet_vcpu_check_event(const struct duet_event *ev);
 #endif
 
+/* msr.c */
+bool duet_msr_pat_valid(u64 pat);
+bool duet_msr_canonical(u64 addr, unsigned int va_bits);
+unsigned int duet_msr_va_bits(void);
+bool duet_msr_efer_valid(u64 cur, u64 val, u64 allowed, bool paging,
+			 bool host_initiated);
+u64 duet_msr_efer_value(u64 cur, u64 val, bool host_initiated);
+int duet_msr_index_list_to_user(void __user *argp);
+int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
+
 /* cpuid.c */
 int duet_cpuid_setup(void);
 const struct duet_cpuid_table *duet_cpuid_supported(void);
@@ -295,6 +327,12 @@ void *duet_fpu_alloc(void);
 void duet_fpu_free(void *area);
 void duet_fpu_load(void *area);
 void duet_fpu_put(void *area);
+int duet_fpu_get_xsave(void *area, void __user *argp);
+int duet_fpu_set_xsave(void *area, void __user *argp);
+#ifdef DUET_KUNIT
+int duet_fpu_check_xsave(const void *image, u32 size, u32 want_size,
+			 u64 xcr0, u32 mxcsr_mask);
+#endif
 
 /* gmem/memslot.c */
 int duet_memslot_check(const struct duet_memslot *m);

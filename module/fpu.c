@@ -7,10 +7,16 @@
  * the registers until kernel_fpu_end(); in between, the guest's image is
  * loaded with XRSTOR and saved with XSAVE.  The guest runs with the host's
  * XCR0 (XSETBV exits), so one image size fits every vCPU.
+ *
+ * The image is the standard (not compacted) XSAVE format for that XCR0;
+ * DUET_GET_XSAVE copies it out as it is, DUET_SET_XSAVE replaces it after
+ * checking everything XRSTOR would fault on, as duet_fpu_load() has no
+ * exception fixup: a bad image must never reach it.
  */
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 #include <asm/processor.h>
 
@@ -20,8 +26,22 @@
 #define FPU_FCW_INIT		0x37f
 #define FPU_MXCSR_INIT		0x1f80
 
+/* Offsets in the XSAVE image (SDM "XSAVE Area"). */
+#define FPU_OFF_MXCSR		24
+#define FPU_OFF_MXCSR_MASK	28
+#define FPU_OFF_HEADER		512	/* XSTATE_BV, XCOMP_BV, 48 reserved */
+#define FPU_HEADER_SIZE		64
+#define FPU_LEGACY_SIZE		512	/* the FXSAVE image */
+
+/*
+ * SDM "Guidelines for Writing to MXCSR": a zero MXCSR_MASK in the FXSAVE
+ * image means the default mask, 0xffbf (DAZ not supported).
+ */
+#define FPU_MXCSR_MASK_DEFAULT	0xffbf
+
 static unsigned int duet_fpu_size __read_mostly;
 static u64 duet_fpu_xcr0 __read_mostly;
+static u32 duet_fpu_mxcsr_mask __read_mostly;
 
 static u64 duet_xgetbv0(void)
 {
@@ -30,6 +50,23 @@ static u64 duet_xgetbv0(void)
 	/* XGETBV with ECX = 0 reads XCR0. */
 	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	return lo | ((u64)hi << 32);
+}
+
+/* The MXCSR bits this CPU lets software set, from an FXSAVE image. */
+static int duet_fpu_read_mxcsr_mask(void)
+{
+	u8 *fx = (u8 *)get_zeroed_page(GFP_KERNEL);
+
+	if (!fx)
+		return -ENOMEM;
+	kernel_fpu_begin();
+	asm volatile("fxsave64 %[fx]" : [fx] "=m"(*fx) : : "memory");
+	kernel_fpu_end();
+	duet_fpu_mxcsr_mask = *(u32 *)(fx + FPU_OFF_MXCSR_MASK);
+	if (!duet_fpu_mxcsr_mask)
+		duet_fpu_mxcsr_mask = FPU_MXCSR_MASK_DEFAULT;
+	free_page((unsigned long)fx);
+	return 0;
 }
 
 int duet_fpu_setup(void)
@@ -42,8 +79,10 @@ int duet_fpu_setup(void)
 	duet_fpu_xcr0 = duet_xgetbv0();
 	/* CPUID.(EAX=0DH,ECX=0):EBX: XSAVE size for the features in XCR0. */
 	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	if (ebx < FPU_LEGACY_SIZE + FPU_HEADER_SIZE || ebx > DUET_MAX_XSAVE_SIZE)
+		return -ENODEV;
 	duet_fpu_size = ebx;
-	return 0;
+	return duet_fpu_read_mxcsr_mask();
 }
 
 void *duet_fpu_alloc(void)
@@ -83,4 +122,83 @@ void duet_fpu_put(void *area)
 	asm volatile("xsave64 %[area]"
 		     : [area] "+m"(*(u8 *)area) : "a"(lo), "d"(hi) : "memory");
 	kernel_fpu_end();
+}
+
+/*
+ * Check an XSAVE image of @size bytes as XRSTOR (standard form, all of
+ * @xcr0 requested) would, and as SDM "XRSTOR" lists its #GP causes: the
+ * size the kernel keeps (@want_size), XSTATE_BV within @xcr0, XCOMP_BV 0
+ * (the compacted form is not taken), the rest of the header zero, and no
+ * MXCSR bit outside @mxcsr_mask (MXCSR is loaded whenever SSE is in the
+ * requested features, whatever XSTATE_BV says).
+ */
+DUET_VISIBLE_IF_KUNIT int duet_fpu_check_xsave(const void *image, u32 size,
+					       u32 want_size, u64 xcr0,
+					       u32 mxcsr_mask)
+{
+	const u8 *p = image;
+	const u64 *hdr = (const u64 *)(p + FPU_OFF_HEADER);
+	u32 mxcsr;
+
+	if (size != want_size || size < FPU_OFF_HEADER + FPU_HEADER_SIZE)
+		return -EINVAL;
+	if (hdr[0] & ~xcr0)
+		return -EINVAL;
+	if (memchr_inv(&hdr[1], 0, FPU_HEADER_SIZE - sizeof(hdr[0])))
+		return -EINVAL;
+	memcpy(&mxcsr, p + FPU_OFF_MXCSR, sizeof(mxcsr));
+	if (mxcsr & ~mxcsr_mask)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_fpu_check_xsave);
+
+/*
+ * DUET_GET_XSAVE: copy the vCPU's image (@area) out; a @size below the
+ * image's gives -E2BIG with the size needed.
+ */
+int duet_fpu_get_xsave(void *area, void __user *argp)
+{
+	struct duet_xsave __user *u = argp;
+	struct duet_xsave hdr;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags || hdr.reserved || hdr.size > DUET_MAX_XSAVE_SIZE)
+		return -EINVAL;
+	if (put_user(duet_fpu_size, &u->size))
+		return -EFAULT;
+	if (hdr.size < duet_fpu_size)
+		return -E2BIG;
+	if (copy_to_user(u->region, area, duet_fpu_size))
+		return -EFAULT;
+	return 0;
+}
+
+/* DUET_SET_XSAVE: replace the vCPU's image, checked whole first. */
+int duet_fpu_set_xsave(void *area, void __user *argp)
+{
+	struct duet_xsave __user *u = argp;
+	struct duet_xsave hdr;
+	void *image;
+	int r;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags || hdr.reserved || hdr.size != duet_fpu_size)
+		return -EINVAL;
+
+	image = kvmalloc(duet_fpu_size, GFP_KERNEL_ACCOUNT);
+	if (!image)
+		return -ENOMEM;
+	r = -EFAULT;
+	if (copy_from_user(image, u->region, duet_fpu_size))
+		goto out_free;
+	r = duet_fpu_check_xsave(image, duet_fpu_size, duet_fpu_size,
+				 duet_fpu_xcr0, duet_fpu_mxcsr_mask);
+	if (!r)
+		memcpy(area, image, duet_fpu_size);
+out_free:
+	kvfree(image);
+	return r;
 }

@@ -163,15 +163,27 @@ void duet_vcpu_string_io_error(struct duet_vcpu *vcpu, u64 gpa, u32 port,
 /*
  * Finish what the last exit to userspace left open.  0 to enter the
  * guest, 1 when the completion itself ends in an exit (the run area says
- * which), or -errno.
+ * which), or -errno.  An answer that is not valid fails DUET_RUN with
+ * -EINVAL and leaves the exit open, unchanged.
  */
 static int duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 {
 	struct duet_pio_string *s = &vcpu->pio_string_in;
+	struct duet_run *run = vcpu->run;
 	struct duet_regs regs;
 	u64 bad_gpa;
 	int r;
 
+	if (vcpu->msr_pending) {
+		/* Userspace may write the run area at any time: read once. */
+		u32 error = READ_ONCE(run->msr.error);
+
+		if (error > 1)
+			return -EINVAL;
+		duet_ops->complete_msr(vcpu, vcpu->msr_pending_write,
+				       READ_ONCE(run->msr.data), error);
+		vcpu->msr_pending = false;
+	}
 	if (vcpu->pio_in_size) {
 		u64 val = 0;
 
@@ -187,7 +199,7 @@ static int duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 	}
 	if (vcpu->hypercall_pending) {
 		duet_ops->get_regs(vcpu, &regs);
-		regs.rax = vcpu->run->hypercall.ret;
+		regs.rax = run->hypercall.ret;
 		duet_ops->set_regs(vcpu, &regs);
 		vcpu->hypercall_pending = false;
 	}
@@ -248,7 +260,6 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 	if (vcpu->vm->dead)
 		return -EIO;
 
-	run->exit_reason = DUET_EXIT_NONE;
 	r = duet_vcpu_complete_userspace(vcpu);
 	if (r < 0)
 		return r;
@@ -256,6 +267,7 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 		r = 0;
 		goto out;
 	}
+	run->exit_reason = DUET_EXIT_NONE;
 
 	for (;;) {
 		if (signal_pending(current)) {
@@ -313,6 +325,16 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			r = duet_ops->inject_event(vcpu, &u.ev);
 		if (!r)
 			vcpu->stats.injected_events++;
+		break;
+	case DUET_GET_MSRS:
+	case DUET_SET_MSRS:
+		r = duet_vcpu_msrs(vcpu, argp, ioctl == DUET_SET_MSRS);
+		break;
+	case DUET_GET_XSAVE:
+		r = duet_fpu_get_xsave(vcpu->fpu, argp);
+		break;
+	case DUET_SET_XSAVE:
+		r = duet_fpu_set_xsave(vcpu->fpu, argp);
 		break;
 	case DUET_GET_REGS:
 		duet_ops->get_regs(vcpu, &u.regs);

@@ -4,13 +4,15 @@
  * guest code that returns, the guest's printf), CPUID answered in the
  * kernel (the host's vendor, zeros for garbage leaves), VMMCALL, port I/O
  * of each size in both directions, HLT, string I/O (one OUTSB here;
- * vm_pio_string_test has the rest), MSRs (emulated, or #GP), and guests
- * that triple-fault, after which the VM is dead and the host is fine.
+ * vm_pio_string_test has the rest), MSRs (emulated, or #GP seen by the
+ * guest's handler), and guests that triple-fault, after which the VM is
+ * dead and the host is fine.
  */
 #include <cpuid.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "exception.h"
 #include "guest.h"
 #include "vm.h"
 
@@ -432,30 +434,66 @@ static __u64 guest_rdmsr(__u32 msr)
 
 static void guest_msr_code(void)
 {
-	__u64 tsc = guest_rdmsr(MSR_IA32_TSC);
+	GUEST_ASM_SAFE_DECLARE(vec, ec);
+	__u64 tsc = guest_rdmsr(MSR_IA32_TSC), val = 1;
+	__u32 lo = 0x1234, hi = 0x5678;
 
 	GUEST_SYNC(guest_rdmsr(MSR_EFER));
 	GUEST_ASSERT(guest_rdmsr(MSR_IA32_TSC) > tsc);
+	/* An emulated MSR through the exception-safe path: no exception. */
+	GUEST_ASSERT_EQ(guest_rdmsr_safe(MSR_EFER, &val), GUEST_NO_EXCEPTION);
+	GUEST_SYNC(val);
+
+	/*
+	 * An MSR duet does not own: #GP(0) at the RDMSR, which neither
+	 * completes (EDX:EAX untouched) nor is skipped by the kernel.
+	 */
+	asm volatile(GUEST_ASM_SAFE("rdmsr")
+		     : GUEST_ASM_SAFE_OUTPUTS(vec, ec), "+a"(lo), "+d"(hi)
+		     : "c"(MSR_UNKNOWN)
+		     : "memory");
+	GUEST_ASSERT_EQ(vec, GP_VECTOR);
+	GUEST_ASSERT_EQ(ec, 0);
+	GUEST_ASSERT(lo == 0x1234 && hi == 0x5678);
+	GUEST_ASSERT_EQ(guest_wrmsr_safe(MSR_UNKNOWN, 0), GP_VECTOR);
 	GUEST_SYNC(0);
-	/* An MSR duet does not own: #GP, and with no IDT, a shutdown. */
+	/* Without the fix-up, the handler reports it as unexpected. */
 	guest_rdmsr(MSR_UNKNOWN);
 	GUEST_DONE();
 }
 
-/* MSRs duet owns are emulated; any other gets #GP (the guest dies). */
+/*
+ * MSRs duet owns are emulated; any other gets #GP, which the guest's
+ * exception handler sees at the instruction.
+ */
 static void msr_emulated_or_gp(void)
 {
 	struct duet_test_vcpu *vcpu;
+	struct duet_test_vm *vm;
 	struct duet_sregs sregs;
 	struct ucall uc;
 
-	vm_create_with_one_vcpu(&vcpu, guest_msr_code);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_msr_code);
+	vm_init_exceptions(vm);
 	vcpu_sregs_get(vcpu, &sregs);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
 	TEST_ASSERT_EQ(uc.args[0], sregs.efer);
+	vcpu_expect_sync(vcpu, sregs.efer);
 	vcpu_expect_sync(vcpu, 0);
 	vcpu_run(vcpu);
-	TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_SHUTDOWN);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_ABORT);
+	test_print("guest says: %s", uc.buffer);
+	TEST_ASSERT(strstr(uc.buffer, "#GP (vector 13)") &&
+		    strstr(uc.buffer, "error code 0,"), "message '%s'",
+		    uc.buffer);
+}
+
+/* Without an IDT the same #GP is a triple fault. */
+static void guest_msr_no_idt(void)
+{
+	GUEST_SYNC(0);
+	guest_rdmsr(MSR_UNKNOWN);
+	GUEST_DONE();
 }
 
 static void guest_ud2(void)
@@ -535,6 +573,11 @@ static void shutdown_lidt(void)
 	expect_shutdown(guest_lidt_garbage);
 }
 
+static void shutdown_msr_gp(void)
+{
+	expect_shutdown(guest_msr_no_idt);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(ucall_sync_done),
 	TEST_CASE(ucall_guest_return_aborts),
@@ -550,6 +593,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(shutdown_ud2),
 	TEST_CASE(shutdown_int3),
 	TEST_CASE(shutdown_lidt),
+	TEST_CASE(shutdown_msr_gp),
 };
 
 int main(void)

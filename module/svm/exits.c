@@ -19,14 +19,13 @@
 #define SVM_INSN_LEN_CPUID	2	/* 0F A2 */
 #define SVM_INSN_LEN_HLT	1	/* F4 */
 #define SVM_INSN_LEN_VMMCALL	3	/* 0F 01 D9 */
-#define SVM_INSN_LEN_MSR	2	/* 0F 32 / 0F 30 */
 
 #define GP_VECTOR		13
 
 /* NPF exit_info_1 (APM "Nested versus Guest Page Faults"). */
 #define NPF_WRITE		BIT_ULL(1)
 
-static void svm_skip_insn(struct vcpu_svm *svm, unsigned int len)
+void svm_skip_insn(struct vcpu_svm *svm, unsigned int len)
 {
 	struct vmcb *vmcb = svm->vmcb;
 
@@ -50,7 +49,7 @@ static int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
 }
 
 /* Queue #GP(0) for the next entry; the faulting instruction is not skipped. */
-static void svm_inject_gp(struct vcpu_svm *svm)
+void svm_inject_gp(struct vcpu_svm *svm)
 {
 	svm->vmcb->control.event_inj = GP_VECTOR | SVM_EVTINJ_TYPE_EXEPT |
 				       SVM_EVTINJ_VALID_ERR | SVM_EVTINJ_VALID;
@@ -86,101 +85,6 @@ static int cpuid_interception(struct vcpu_svm *svm)
 	regs[VCPU_REGS_RCX] = e ? e->ecx : 0;
 	regs[VCPU_REGS_RDX] = e ? e->edx : 0;
 	svm_skip_insn(svm, SVM_INSN_LEN_CPUID);
-	return 1;
-}
-
-static int svm_get_msr(struct vcpu_svm *svm, u32 msr, u64 *data)
-{
-	struct vmcb_save_area *save = &svm->vmcb->save;
-
-	switch (msr) {
-	case MSR_EFER:
-		*data = save->efer & ~EFER_SVME;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		*data = save->g_pat;
-		return 0;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + svm->vmcb->control.tsc_offset;
-		return 0;
-	case MSR_IA32_APICBASE:
-		*data = svm_apic_base(&svm->vcpu);
-		return 0;
-	case MSR_MTRRcap:
-	case MSR_MTRRdefType:
-		*data = 0;
-		return 0;
-	default:
-		return -ENOENT;
-	}
-}
-
-/* PAT entries must be valid memory types (SDM "IA32_PAT"): 0, 1, 4-7. */
-static bool svm_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 type = (pat >> (8 * i)) & 0xff;
-
-		if (type > 7 || type == 2 || type == 3)
-			return false;
-	}
-	return true;
-}
-
-static int svm_set_msr(struct vcpu_svm *svm, u32 msr, u64 data)
-{
-	struct vmcb_save_area *save = &svm->vmcb->save;
-
-	switch (msr) {
-	case MSR_EFER:
-		if (data & ~SVM_GUEST_EFER_BITS)
-			return -EINVAL;
-		/* LMA is the CPU's to set; keep SVME for VMRUN. */
-		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
-			     EFER_SVME;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
-			return -EINVAL;
-		save->g_pat = data;
-		return 0;
-	case MSR_IA32_TSC:
-		svm->vmcb->control.tsc_offset = data - rdtsc();
-		return 0;
-	default:
-		return -ENOENT;
-	}
-}
-
-/*
- * RDMSR/WRMSR of an MSR not passed through: emulate the ones duet owns,
- * #GP for the rest (what a CPU does for an MSR it lacks).
- */
-static int msr_interception(struct vcpu_svm *svm)
-{
-	unsigned long *regs = svm->regs;
-	u32 msr = regs[VCPU_REGS_RCX];
-	u64 data;
-
-	svm->vcpu.stats.msr_exits++;
-	if (svm->vmcb->control.exit_info_1) {
-		data = (u32)svm->vmcb->save.rax |
-		       ((u64)(u32)regs[VCPU_REGS_RDX] << 32);
-		if (svm_set_msr(svm, msr, data)) {
-			svm_inject_gp(svm);
-			return 1;
-		}
-	} else {
-		if (svm_get_msr(svm, msr, &data)) {
-			svm_inject_gp(svm);
-			return 1;
-		}
-		svm->vmcb->save.rax = (u32)data;
-		regs[VCPU_REGS_RDX] = data >> 32;
-	}
-	svm_skip_insn(svm, SVM_INSN_LEN_MSR);
 	return 1;
 }
 

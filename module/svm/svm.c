@@ -189,4 +189,8 @@ const struct duet_arch_ops duet_svm_ops = {
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.inject_event		= svm_inject_event,
+	.msr_index_list		= svm_msr_index_list,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
+	.complete_msr		= svm_complete_msr,
 };

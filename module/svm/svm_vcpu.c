@@ -12,40 +12,9 @@
 #include "svm_vcpu.h"
 #include "../trace.h"
 
-#define MSRPM_ORDER	1	/* APM: the MSR permission map is 8 KiB */
-
-/* MSRs whose state VMLOAD/VMSAVE move: the guest may touch them freely. */
-static const u32 svm_passthrough_msrs[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
-	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-};
-
-/*
- * APM "MSR Permissions Map": three 2 KiB vectors for MSRs 0-1FFFh,
- * C000_0000h-C000_1FFFh and C001_0000h-C001_1FFFh, two bits (read, write)
- * per MSR.  Clear both bits of @msr.
- */
-static void svm_msrpm_allow(u8 *msrpm, u32 msr)
-{
-	u32 base, offset;
-
-	if (msr < 0x2000)
-		base = 0;
-	else if (msr - 0xc0000000 < 0x2000)
-		base = 0x800;
-	else if (msr - 0xc0010000 < 0x2000)
-		base = 0x1000;
-	else
-		return;
-	offset = (msr & 0x1fff) * 2;
-	msrpm[base + offset / 8] &= ~(3 << (offset % 8));
-}
-
 int svm_vm_init(struct duet_vm *vm)
 {
 	struct svm_vm *svm_vm;
-	unsigned int i;
 	int r;
 
 	svm_vm = kzalloc(sizeof(*svm_vm), GFP_KERNEL_ACCOUNT);
@@ -57,12 +26,11 @@ int svm_vm_init(struct duet_vm *vm)
 		goto err_free_vm;
 
 	r = -ENOMEM;
-	svm_vm->msrpm = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, MSRPM_ORDER);
+	svm_vm->msrpm = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT,
+						 SVM_MSRPM_ORDER);
 	if (!svm_vm->msrpm)
 		goto err_destroy_npt;
-	memset(svm_vm->msrpm, 0xff, PAGE_SIZE << MSRPM_ORDER);
-	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
-		svm_msrpm_allow(svm_vm->msrpm, svm_passthrough_msrs[i]);
+	svm_msrpm_init(svm_vm->msrpm);
 
 	vm->arch = svm_vm;
 	return 0;
@@ -78,7 +46,7 @@ void svm_vm_destroy(struct duet_vm *vm)
 {
 	struct svm_vm *svm_vm = to_svm_vm(vm);
 
-	free_pages((unsigned long)svm_vm->msrpm, MSRPM_ORDER);
+	free_pages((unsigned long)svm_vm->msrpm, SVM_MSRPM_ORDER);
 	duet_npt_destroy(&svm_vm->npt);
 	kfree(svm_vm);
 	vm->arch = NULL;

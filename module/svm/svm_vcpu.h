@@ -83,6 +83,18 @@ void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages);
 /* exits.c */
 int svm_handle_exit(struct vcpu_svm *svm);
 int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio);
+void svm_skip_insn(struct vcpu_svm *svm, unsigned int len);
+void svm_inject_gp(struct vcpu_svm *svm);
+
+/* msr.c */
+#define SVM_MSRPM_ORDER		1	/* APM: the MSR permission map is 8 KiB */
+void svm_msrpm_init(void *msrpm);
+unsigned int svm_msr_index_list(u32 *indices, unsigned int max);
+int svm_get_msr(struct duet_vcpu *vcpu, u32 index, u64 *data);
+int svm_set_msr(struct duet_vcpu *vcpu, u32 index, u64 data,
+		bool host_initiated);
+void svm_complete_msr(struct duet_vcpu *vcpu, bool write, u64 data, bool gp);
+int msr_interception(struct vcpu_svm *svm);
 
 /* io.c */
 /* A string I/O instruction, as svm_io_scan() decodes its bytes. */

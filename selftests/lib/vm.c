@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <linux/elf.h>
 
+#include "exception.h"
 #include "guest.h"
 #include "longmode.h"
 #include "vm.h"
@@ -74,16 +76,21 @@ void *test_alloc_mem(__u64 size)
 	return mem;
 }
 
-struct duet_test_vm *vm_create_barebones(void)
+struct duet_test_vm *vm_create_barebones_flags(unsigned long flags)
 {
 	struct duet_test_vm *vm = calloc(1, sizeof(*vm));
 
 	TEST_ASSERT(vm, "calloc");
 	vm->dev_fd = duet_open();
-	vm->fd = _duet_create_vm(vm->dev_fd, 0);
+	vm->fd = _duet_create_vm(vm->dev_fd, flags);
 	if (vm->fd < 0)
-		TEST_FAIL("DUET_CREATE_VM: %s", strerror(-vm->fd));
+		TEST_FAIL("DUET_CREATE_VM %#lx: %s", flags, strerror(-vm->fd));
 	return vm;
+}
+
+struct duet_test_vm *vm_create_barebones(void)
+{
+	return vm_create_barebones_flags(0);
 }
 
 /* Read exactly @len bytes at @off of @fd into @buf. */
@@ -147,9 +154,9 @@ static void vm_load_image(struct duet_test_vm *vm)
 	TEST_ASSERT(loaded, "/proc/self/exe has no PT_LOAD segment");
 }
 
-struct duet_test_vm *vm_create(void)
+struct duet_test_vm *vm_create_flags(unsigned long flags)
 {
-	struct duet_test_vm *vm = vm_create_barebones();
+	struct duet_test_vm *vm = vm_create_barebones_flags(flags);
 	int r;
 
 	vm->mem = test_alloc_mem(DUET_TEST_MEM_SIZE);
@@ -161,6 +168,11 @@ struct duet_test_vm *vm_create(void)
 	TEST_ASSERT(!r, "longmode_build_tables: %s", strerror(-r));
 	vm_set_memslot(vm, DUET_TEST_MEM_SLOT, 0, 0, vm->mem_size, vm->mem);
 	return vm;
+}
+
+struct duet_test_vm *vm_create(void)
+{
+	return vm_create_flags(0);
 }
 
 void vcpu_setup_entry(struct duet_test_vcpu *vcpu, void *guest_code)
@@ -178,6 +190,9 @@ void vcpu_setup_entry(struct duet_test_vcpu *vcpu, void *guest_code)
 				(uintptr_t)guest_code, rsp, vcpu->id, 0);
 	TEST_ASSERT(!r, "vCPU %u: longmode_setup_vcpu: %s", vcpu->id,
 		    strerror(-r));
+	/* longmode_setup_vcpu() reset IDTR and TR. */
+	if (vcpu->tss_gpa)
+		vcpu_init_exceptions(vcpu);
 }
 
 struct duet_test_vcpu *vm_vcpu_add(struct duet_test_vm *vm, unsigned int id,
@@ -377,6 +392,80 @@ int _vcpu_sregs_set(struct duet_test_vcpu *vcpu,
 	return _duet_ioctl(vcpu->fd, DUET_SET_SREGS, (unsigned long)sregs);
 }
 
+int _vcpu_get_msrs(struct duet_test_vcpu *vcpu, struct duet_msrs *msrs)
+{
+	return _duet_ioctl(vcpu->fd, DUET_GET_MSRS, (unsigned long)msrs);
+}
+
+int _vcpu_set_msrs(struct duet_test_vcpu *vcpu, const struct duet_msrs *msrs)
+{
+	return _duet_ioctl(vcpu->fd, DUET_SET_MSRS, (unsigned long)msrs);
+}
+
+/* A struct duet_msrs of one entry. */
+struct one_msr {
+	struct duet_msrs hdr;
+	struct duet_msr_entry e;
+};
+
+int _vcpu_get_msr(struct duet_test_vcpu *vcpu, __u32 index, __u64 *data)
+{
+	struct one_msr m = { .hdr.nmsrs = 1, .e.index = index };
+	int r;
+
+	r = _vcpu_get_msrs(vcpu, &m.hdr);
+	if (r == 1)
+		*data = m.e.data;
+	return r;
+}
+
+int _vcpu_set_msr(struct duet_test_vcpu *vcpu, __u32 index, __u64 data)
+{
+	struct one_msr m = {
+		.hdr.nmsrs = 1, .e.index = index, .e.data = data,
+	};
+
+	return _vcpu_set_msrs(vcpu, &m.hdr);
+}
+
+int _duet_get_msr_index_list(int dev_fd, struct duet_msr_list *list)
+{
+	return _duet_ioctl(dev_fd, DUET_GET_MSR_INDEX_LIST,
+			   (unsigned long)list);
+}
+
+int _vcpu_xsave_get(struct duet_test_vcpu *vcpu, struct duet_xsave *xsave)
+{
+	return _duet_ioctl(vcpu->fd, DUET_GET_XSAVE, (unsigned long)xsave);
+}
+
+int _vcpu_xsave_set(struct duet_test_vcpu *vcpu,
+		    const struct duet_xsave *xsave)
+{
+	return _duet_ioctl(vcpu->fd, DUET_SET_XSAVE, (unsigned long)xsave);
+}
+
+struct duet_xsave *__vcpu_xsave_get(const char *file, int line,
+				    struct duet_test_vcpu *vcpu)
+{
+	struct duet_xsave probe = { .size = 0 }, *x;
+	int r;
+
+	/* A zero capacity gives -E2BIG and the size needed. */
+	r = _vcpu_xsave_get(vcpu, &probe);
+	if (r != -E2BIG)
+		__test_fail(file, line, "DUET_GET_XSAVE size 0: %s, want E2BIG",
+			    test_rc_str(r));
+	x = calloc(1, sizeof(*x) + probe.size);
+	if (!x)
+		__test_fail(file, line, "calloc %u bytes", probe.size);
+	x->size = probe.size;
+	r = _vcpu_xsave_get(vcpu, x);
+	if (r)
+		__test_fail(file, line, "DUET_GET_XSAVE: %s", strerror(-r));
+	return x;
+}
+
 void __vcpu_complete_mmio(const char *file, int line,
 			  struct duet_test_vcpu *vcpu, __u64 data)
 {
@@ -420,6 +509,9 @@ const char *exit_reason_str(__u32 reason)
 		[DUET_EXIT_SHUTDOWN]		= "SHUTDOWN",
 		[DUET_EXIT_INTR]		= "INTR",
 		[DUET_EXIT_INTERNAL_ERROR]	= "INTERNAL_ERROR",
+		[DUET_EXIT_IRQ_WINDOW_OPEN]	= "IRQ_WINDOW_OPEN",
+		[DUET_EXIT_MSR]			= "MSR",
+		[DUET_EXIT_KICK]		= "KICK",
 	};
 
 	if (reason >= ARRAY_SIZE(names) || !names[reason])
@@ -455,6 +547,12 @@ const char *vcpu_exit_str(struct duet_test_vcpu *vcpu)
 	case DUET_EXIT_HYPERCALL:
 		n += snprintf(buf + n, sizeof(buf) - n, " nr %#llx",
 			      (unsigned long long)run->hypercall.nr);
+		break;
+	case DUET_EXIT_MSR:
+		n += snprintf(buf + n, sizeof(buf) - n, " %s %#x data %#llx",
+			      run->msr.is_write ? "wrmsr" : "rdmsr",
+			      run->msr.index,
+			      (unsigned long long)run->msr.data);
 		break;
 	case DUET_EXIT_INTERNAL_ERROR:
 		n += snprintf(buf + n, sizeof(buf) - n,

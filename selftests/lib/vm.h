@@ -58,6 +58,7 @@ struct duet_test_vcpu {
 	struct duet_run *run;		/* the mmap()ed run area */
 	size_t run_size;
 	__u64 stack_gpa;		/* lowest byte of its stack */
+	__u64 tss_gpa;			/* its own TSS (exception.h), or 0 */
 };
 
 struct duet_test_vm {
@@ -66,6 +67,7 @@ struct duet_test_vm {
 	__u8 *mem;			/* host mapping of guest-physical 0 */
 	__u64 mem_size;		/* 0: a bare VM without memory */
 	__u64 pool_next;		/* next free page of the pool */
+	__u64 idt_gpa;			/* the IDT (exception.h), or 0 */
 	struct duet_test_vcpu *vcpus[DUET_MAX_VCPUS];
 };
 
@@ -83,11 +85,13 @@ long _duet_vcpu_mmap_size(int dev_fd, unsigned long arg);
 /* DUET_CREATE_VCPU @id on a VM fd: a vCPU fd or -errno. */
 int _duet_create_vcpu(int vm_fd, unsigned long id);
 
-/* A VM with neither memory nor vCPUs. */
+/* A VM with neither memory nor vCPUs; _flags: DUET_CREATE_VM's DUET_VM_*. */
 struct duet_test_vm *vm_create_barebones(void);
+struct duet_test_vm *vm_create_barebones_flags(unsigned long flags);
 
 /* A VM with its memory loaded and mapped, and no vCPU. */
 struct duet_test_vm *vm_create(void);
+struct duet_test_vm *vm_create_flags(unsigned long flags);
 
 /*
  * A VM with @nr_vcpus vCPUs (ids 0..nr_vcpus - 1, in @vcpus), each ready
@@ -110,7 +114,10 @@ vm_create_with_one_vcpu(struct duet_test_vcpu **vcpu, void *guest_code)
 struct duet_test_vcpu *vm_vcpu_add(struct duet_test_vm *vm, unsigned int id,
 				   void *guest_code);
 
-/* (Re)start @vcpu at @guest_code(id) on its stack, in 64-bit mode. */
+/*
+ * (Re)start @vcpu at @guest_code(id) on its stack, in 64-bit mode; its
+ * exception set-up (exception.h), if any, stays.
+ */
 void vcpu_setup_entry(struct duet_test_vcpu *vcpu, void *guest_code);
 
 /* Close a vCPU, or the VM with every vCPU left, and unmap their memory. */
@@ -221,6 +228,60 @@ do {									\
 	__VCPU_X(_vcpu_sregs_get(vcpu, sregs), "DUET_GET_SREGS")
 #define vcpu_sregs_set(vcpu, sregs)					\
 	__VCPU_X(_vcpu_sregs_set(vcpu, sregs), "DUET_SET_SREGS")
+
+/*
+ * MSRs.  _vcpu_get_msrs()/_vcpu_set_msrs() pass a struct duet_msrs
+ * through and return the number of MSRs done or -errno;
+ * _vcpu_get_msr()/_vcpu_set_msr() do one: 1 done, 0 refused (not emulated
+ * or, for a write, an invalid value), or -errno.  vcpu_get_msr() and
+ * vcpu_set_msr() end the case unless it was done.
+ */
+int _vcpu_get_msrs(struct duet_test_vcpu *vcpu, struct duet_msrs *msrs);
+int _vcpu_set_msrs(struct duet_test_vcpu *vcpu, const struct duet_msrs *msrs);
+int _vcpu_get_msr(struct duet_test_vcpu *vcpu, __u32 index, __u64 *data);
+int _vcpu_set_msr(struct duet_test_vcpu *vcpu, __u32 index, __u64 data);
+#define vcpu_get_msr(vcpu, index)					\
+({									\
+	__u32 __index = (index);					\
+	__u64 __data = 0;						\
+	int __r = _vcpu_get_msr(vcpu, __index, &__data);		\
+									\
+	if (__r != 1)							\
+		__test_fail(__FILE__, __LINE__,				\
+			    "DUET_GET_MSRS %#x: %s", __index,		\
+			    __r ? strerror(-__r) : "not done");		\
+	__data;								\
+})
+#define vcpu_set_msr(vcpu, index, data)					\
+do {									\
+	__u32 __index = (index);					\
+	__u64 __data = (data);						\
+	int __r = _vcpu_set_msr(vcpu, __index, __data);			\
+									\
+	if (__r != 1)							\
+		__test_fail(__FILE__, __LINE__,				\
+			    "DUET_SET_MSRS %#x = %#llx: %s", __index,	\
+			    (unsigned long long)__data,			\
+			    __r ? strerror(-__r) : "not done");		\
+} while (0)
+
+/* DUET_GET_MSR_INDEX_LIST on /dev/duet: 0 or -errno. */
+int _duet_get_msr_index_list(int dev_fd, struct duet_msr_list *list);
+
+/*
+ * XSAVE images.  _vcpu_xsave_get()/_vcpu_xsave_set() pass a struct
+ * duet_xsave through: 0 or -errno.  vcpu_xsave_get() returns the vCPU's
+ * image in a malloc()ed struct sized for it (free() it), and
+ * vcpu_xsave_set() writes one back; both end the case on failure.
+ */
+int _vcpu_xsave_get(struct duet_test_vcpu *vcpu, struct duet_xsave *xsave);
+int _vcpu_xsave_set(struct duet_test_vcpu *vcpu,
+		    const struct duet_xsave *xsave);
+#define vcpu_xsave_get(vcpu)	__vcpu_xsave_get(__FILE__, __LINE__, vcpu)
+struct duet_xsave *__vcpu_xsave_get(const char *file, int line,
+				    struct duet_test_vcpu *vcpu);
+#define vcpu_xsave_set(vcpu, xsave)					\
+	__VCPU_X(_vcpu_xsave_set(vcpu, xsave), "DUET_SET_XSAVE")
 
 /*
  * The data of the last DUET_EXIT_IO in the run area: io.count elements of

@@ -101,8 +101,10 @@ enum duet_cap {
 #define DUET_CREATE_VM		_IO(DUETIO, 0x02)
 
 /*
- * Guest RDMSR/WRMSR of an MSR that duet does not emulate exits to userspace
- * as DUET_EXIT_MSR instead of raising #GP in the guest.
+ * Guest RDMSR/WRMSR of an MSR that duet does not emulate (one missing from
+ * DUET_GET_MSR_INDEX_LIST) exits to userspace as DUET_EXIT_MSR instead of
+ * raising #GP in the guest.  A value an emulated MSR refuses still raises
+ * #GP without an exit.
  */
 #define DUET_VM_USER_MSR	_BITUL(0)
 #define DUET_VM_FLAGS		DUET_VM_USER_MSR
@@ -267,12 +269,32 @@ struct duet_event {
  * MSRs
  * ====
  *
+ * DUET_GET_MSR_INDEX_LIST on /dev/duet lists the MSRs duet emulates, the
+ * same for every vCPU: in, @nmsrs is the capacity of @indices; out, the
+ * count; @padding must be 0.  A capacity below the count gives -E2BIG
+ * with @nmsrs set to the count and nothing else written.  On SVM: EFER, PAT, TSC, APIC_BASE,
+ * MTRRcap, MTRRdefType, STAR, LSTAR, CSTAR, SFMASK, KernelGSBase,
+ * SYSENTER_CS/ESP/EIP, FS_BASE and GS_BASE.  The guest reads and writes
+ * the syscall, SYSENTER and segment-base MSRs without exits; the ioctls
+ * reach the same values.
+ *
  * DUET_GET_MSRS/DUET_SET_MSRS read or write the listed MSRs of a vCPU, in
  * order, and return how many were done: processing stops at the first MSR
- * that duet does not emulate or whose value is invalid (what WRMSR would
- * #GP on).  @nmsrs is at most DUET_MAX_MSR_ENTRIES; reserved fields must
- * be 0.  DUET_GET_MSR_INDEX_LIST on /dev/duet lists the MSRs duet emulates
- * (in: capacity, out: count; -E2BIG with the count needed when too small).
+ * that duet does not emulate or, for SET, whose value is invalid (what
+ * WRMSR would #GP on: a reserved PAT type, a non-canonical address in
+ * LSTAR, CSTAR, KernelGSBase, SYSENTER_ESP/EIP, FS_BASE or GS_BASE, a
+ * reserved EFER bit).  That MSR and the ones after it are left unchanged.
+ * The call as a whole fails, with nothing done, for @nmsrs above
+ * DUET_MAX_MSR_ENTRIES (-E2BIG), non-zero @padding or a non-zero
+ * @reserved in any entry (-EINVAL).
+ *
+ * Where the host differs from the guest's WRMSR: it may write EFER.LME and
+ * LMA as it likes (it restores whole states; an inconsistent one fails
+ * the next DUET_RUN's entry instead), while a guest's write of LMA is
+ * ignored and a change of LME with paging on raises #GP.  APIC_BASE,
+ * MTRRcap (0) and MTRRdefType (0) are fixed: a write of the value they
+ * hold is accepted, any other refused; the guest may not write MTRRcap at
+ * all.  TSC reads count on from the value written.
  */
 #define DUET_MAX_MSR_ENTRIES	256
 
@@ -303,11 +325,17 @@ struct duet_msr_list {
  * ======================
  *
  * The guest's x87/SSE/AVX... state as a standard-format (not compacted)
- * XSAVE image covering the host's XCR0 features.  In: @size is the
- * capacity of @region (GET) or the image's length (SET); out (GET): the
- * length written.  GET with a small @size gives -E2BIG and the size
- * needed.  SET checks the image as XRSTOR would (XSTATE_BV within XCR0,
- * XCOMP_BV zero, MXCSR reserved bits clear) and gives -EINVAL otherwise.
+ * XSAVE image covering the host's XCR0 features; its size is
+ * CPUID.(EAX=0DH,ECX=0):EBX of the host, the same for every vCPU.  A new
+ * vCPU starts in the init state (FCW 037Fh, MXCSR 1F80h, XSTATE_BV 0).
+ * In: @size is the capacity of @region (GET) or the image's length (SET),
+ * at most DUET_MAX_XSAVE_SIZE; out (GET): the length written.  GET with a
+ * smaller @size gives -E2BIG and the size needed in @size; GET writes
+ * exactly the image, whatever the capacity.  SET takes an image of
+ * exactly that size and checks it as XRSTOR would: XSTATE_BV within the
+ * host's XCR0, XCOMP_BV zero, the other 48 header bytes zero, no MXCSR bit
+ * outside the CPU's MXCSR_MASK; anything else gives -EINVAL and leaves
+ * the vCPU's state unchanged.  @flags and @reserved must be 0 (-EINVAL).
  */
 #define DUET_MAX_XSAVE_SIZE	65536
 
@@ -435,9 +463,15 @@ struct duet_run {
 			__u64 ret;
 		} hypercall;
 		/*
-		 * DUET_EXIT_MSR: RDMSR (is_write 0) of @index, to complete
-		 * with @data; WRMSR (is_write 1) of @data.  Set @error to 1
-		 * to make the instruction raise #GP instead.
+		 * DUET_EXIT_MSR (DUET_VM_USER_MSR): RDMSR (is_write 0) of
+		 * @index, or WRMSR (is_write 1) of @data; RIP still points
+		 * at the instruction and @error is 0.  The next DUET_RUN
+		 * completes it: with @error 0, a RDMSR loads EDX:EAX from
+		 * @data, and RIP moves past the instruction; with @error 1,
+		 * the instruction raises #GP(0) instead (replacing an
+		 * exception queued meanwhile with DUET_INJECT_EVENT).  Any
+		 * other @error fails DUET_RUN with -EINVAL and leaves the
+		 * exit open.  Change RIP only after completing it.
 		 */
 		struct {
 			__u32 index;
