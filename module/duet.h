@@ -416,4 +416,9 @@ enum duet_refusal duet_vmx_decode(const struct duet_vmx_raw *raw,
 /* vmx/vmx.c */
 extern const struct duet_arch_ops duet_vmx_ops;
 
+/*
+ * x86/decode.c: duet_x86_decode(), duet_x86_insn_ea(), duet_x86_kind_name(),
+ * declared in x86/decode.h, which the userspace tests build too.
+ */
+
 #endif /* DUET_H */
