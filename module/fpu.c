@@ -8,6 +8,13 @@
  * loaded with XRSTOR and saved with XSAVE.  The guest runs with the host's
  * XCR0 (XSETBV exits), so one image size fits every vCPU.
  *
+ * Two components are not moved by XRSTOR/XSAVE: PKRU, because the host
+ * kernel does not reload it on return to userspace (it is part of the
+ * task's context-switch state, not of the FPU state kernel_fpu_end()
+ * restores), so duet swaps it by hand with RDPKRU/WRPKRU; and AMX tile
+ * data, which the VMM's task may not have been granted (XFD would raise
+ * #NM in the kernel), so duet neither offers nor loads it.
+ *
  * The image is the standard (not compacted) XSAVE format for that XCR0;
  * DUET_GET_XSAVE copies it out as it is, DUET_SET_XSAVE replaces it after
  * checking everything XRSTOR would fault on, as duet_fpu_load() has no
@@ -39,9 +46,35 @@
  */
 #define FPU_MXCSR_MASK_DEFAULT	0xffbf
 
+/* XSAVE feature bits (SDM "XSAVE-Supported Features"). */
+#define FPU_XFEATURE_PKRU	BIT_ULL(9)
+#define FPU_XFEATURE_XTILE	(BIT_ULL(17) | BIT_ULL(18))
+
 static unsigned int duet_fpu_size __read_mostly;
+/* What a guest image may hold: the host's XCR0 without AMX tiles. */
 static u64 duet_fpu_xcr0 __read_mostly;
+/* What XRSTOR/XSAVE move: the same without PKRU. */
+static u64 duet_fpu_rfbm __read_mostly;
+/* Offset of PKRU in the image, or 0 when the host does not use it. */
+static u32 duet_fpu_pkru_off __read_mostly;
 static u32 duet_fpu_mxcsr_mask __read_mostly;
+/* The host's PKRU between duet_fpu_load() and duet_fpu_put(). */
+static DEFINE_PER_CPU(u32, duet_host_pkru);
+
+static u32 duet_rdpkru(void)
+{
+	u32 pkru, edx;
+
+	/* RDPKRU (0F 01 EE) needs ECX = 0. */
+	asm volatile(".byte 0x0f, 0x01, 0xee" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+static void duet_wrpkru(u32 pkru)
+{
+	/* WRPKRU (0F 01 EF) needs ECX = EDX = 0. */
+	asm volatile(".byte 0x0f, 0x01, 0xef" : : "a"(pkru), "c"(0), "d"(0));
+}
 
 static u64 duet_xgetbv0(void)
 {
@@ -76,12 +109,21 @@ int duet_fpu_setup(void)
 	/* duet needs XSAVE; every CPU with SVM or VMX and NPT/EPT has it. */
 	if (!boot_cpu_has(X86_FEATURE_XSAVE) || !boot_cpu_has(X86_FEATURE_OSXSAVE))
 		return -ENODEV;
-	duet_fpu_xcr0 = duet_xgetbv0();
+	duet_fpu_xcr0 = duet_xgetbv0() & ~FPU_XFEATURE_XTILE;
+	duet_fpu_rfbm = duet_fpu_xcr0 & ~FPU_XFEATURE_PKRU;
+	if ((duet_fpu_xcr0 & FPU_XFEATURE_PKRU) && boot_cpu_has(X86_FEATURE_OSPKE)) {
+		/* CPUID.(EAX=0DH,ECX=9):EBX: offset of the PKRU component. */
+		cpuid_count(0xd, 9, &eax, &ebx, &ecx, &edx);
+		duet_fpu_pkru_off = ebx;
+	}
 	/* CPUID.(EAX=0DH,ECX=0):EBX: XSAVE size for the features in XCR0. */
 	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 	if (ebx < FPU_LEGACY_SIZE + FPU_HEADER_SIZE || ebx > DUET_MAX_XSAVE_SIZE)
 		return -ENODEV;
 	duet_fpu_size = ebx;
+	if (duet_fpu_pkru_off &&
+	    duet_fpu_pkru_off + sizeof(u32) > duet_fpu_size)
+		return -ENODEV;
 	return duet_fpu_read_mxcsr_mask();
 }
 
@@ -104,23 +146,47 @@ void duet_fpu_free(void *area)
 		free_pages_exact(area, duet_fpu_size);
 }
 
+/* XSTATE_BV of an image: which components hold something but init. */
+static u64 *duet_fpu_xstate_bv(void *area)
+{
+	return (u64 *)((u8 *)area + FPU_OFF_HEADER);
+}
+
 /* Load the guest's FPU state; preemption is off until duet_fpu_put(). */
 void duet_fpu_load(void *area)
 {
-	u32 lo = duet_fpu_xcr0, hi = duet_fpu_xcr0 >> 32;
+	u32 lo = duet_fpu_rfbm, hi = duet_fpu_rfbm >> 32;
 
 	kernel_fpu_begin();
 	asm volatile("xrstor64 %[area]"
 		     : : [area] "m"(*(u8 *)area), "a"(lo), "d"(hi) : "memory");
+	if (duet_fpu_pkru_off) {
+		u32 host = duet_rdpkru(), guest = 0;
+
+		/* PKRU's init state is 0 (SDM "PKRU State"). */
+		if (*duet_fpu_xstate_bv(area) & FPU_XFEATURE_PKRU)
+			guest = *(u32 *)((u8 *)area + duet_fpu_pkru_off);
+		this_cpu_write(duet_host_pkru, host);
+		if (guest != host)
+			duet_wrpkru(guest);
+	}
 }
 
 /* Save the guest's FPU state and give the registers back to the host. */
 void duet_fpu_put(void *area)
 {
-	u32 lo = duet_fpu_xcr0, hi = duet_fpu_xcr0 >> 32;
+	u32 lo = duet_fpu_rfbm, hi = duet_fpu_rfbm >> 32;
 
 	asm volatile("xsave64 %[area]"
 		     : [area] "+m"(*(u8 *)area) : "a"(lo), "d"(hi) : "memory");
+	if (duet_fpu_pkru_off) {
+		u32 host = this_cpu_read(duet_host_pkru), guest = duet_rdpkru();
+
+		*(u32 *)((u8 *)area + duet_fpu_pkru_off) = guest;
+		*duet_fpu_xstate_bv(area) |= FPU_XFEATURE_PKRU;
+		if (guest != host)
+			duet_wrpkru(host);
+	}
 	kernel_fpu_end();
 }
 

@@ -497,12 +497,91 @@ static void xsave_set_invalid(void)
 	vm_free(vm);
 }
 
+#define X86_CR4_PKE		BIT(22)
+#define XFEATURE_PKRU		BIT(9)
+#define GUEST_PKRU		0x5555000cu
+#define HOST_SET_PKRU		0x00000044u
+
+static __u32 rdpkru(void)
+{
+	__u32 pkru, edx;
+
+	asm volatile(".byte 0x0f, 0x01, 0xee" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+static void wrpkru(__u32 pkru)
+{
+	asm volatile(".byte 0x0f, 0x01, 0xef" : : "a"(pkru), "c"(0), "d"(0));
+}
+
+static void guest_pkru(void)
+{
+	GUEST_SYNC(rdpkru());
+	wrpkru(GUEST_PKRU);
+	GUEST_SYNC(rdpkru());
+	/* The host set HOST_SET_PKRU in the image meanwhile. */
+	GUEST_SYNC(rdpkru());
+	GUEST_DONE();
+}
+
+/*
+ * PKRU is the VMM's own protection-key state as well as the guest's: the
+ * host kernel does not restore it on return to userspace, so duet swaps
+ * it around guest entry.  The guest's value lives in the image (PKRU
+ * component), the VMM's stays untouched whatever the guest writes.
+ */
+static void pkru_kept_apart(void)
+{
+	struct duet_test_vcpu *vcpu;
+	struct duet_test_vm *vm;
+	struct duet_sregs sregs;
+	struct duet_xsave *x;
+	__u32 a, b, c, d, host, off;
+
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(7), "c"(0));
+	/* CPUID.7.0:ECX.OSPKE: the host kernel turned protection keys on. */
+	if (!(c & BIT(4)))
+		TEST_SKIP("the host does not use protection keys");
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(0xd), "c"(9));
+	off = b;
+	host = rdpkru();
+
+	vm = vm_create_fpu(&vcpu, guest_pkru);
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr4 |= X86_CR4_PKE;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	/* A new vCPU's PKRU is in its init state, 0. */
+	vcpu_expect_sync(vcpu, 0);
+	TEST_ASSERT_EQ(rdpkru(), host);
+	vcpu_expect_sync(vcpu, GUEST_PKRU);
+	test_print("host PKRU %#x, guest PKRU %#x", host, GUEST_PKRU);
+	TEST_ASSERT_EQ(rdpkru(), host);
+
+	x = vcpu_xsave_get(vcpu);
+	TEST_ASSERT(xs_get64(x, XS_XSTATE_BV) & XFEATURE_PKRU,
+		    "XSTATE_BV %#llx without PKRU",
+		    (unsigned long long)xs_get64(x, XS_XSTATE_BV));
+	TEST_ASSERT_EQ(xs_get32(x, off), GUEST_PKRU);
+	xs_put32(x, off, HOST_SET_PKRU);
+	vcpu_xsave_set(vcpu, x);
+	free(x);
+	vcpu_expect_sync(vcpu, HOST_SET_PKRU);
+	TEST_ASSERT_EQ(rdpkru(), host);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(xsave_size),
 	TEST_CASE(xsave_host_to_guest),
 	TEST_CASE(xsave_guest_to_host),
 	TEST_CASE(host_fpu_unaffected),
 	TEST_CASE(xsave_set_invalid),
+	TEST_CASE(pkru_kept_apart),
 };
 
 int main(void)
