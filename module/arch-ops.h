@@ -27,6 +27,8 @@ DUET_ARCH_OP_OPTIONAL(msr_index_list)
 DUET_ARCH_OP_OPTIONAL(get_msr)
 DUET_ARCH_OP_OPTIONAL(set_msr)
 DUET_ARCH_OP_OPTIONAL(complete_msr)
+/* MMIO emulation; a backend without it never sets mmio_pending. */
+DUET_ARCH_OP_OPTIONAL(complete_mmio)
 
 #undef DUET_ARCH_OP
 #undef DUET_ARCH_OP_OPTIONAL

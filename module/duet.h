@@ -155,6 +155,8 @@ struct duet_vcpu {
 	/* DUET_EXIT_MSR (DUET_VM_USER_MSR) of a RDMSR, or of a WRMSR. */
 	bool msr_pending;
 	bool msr_pending_write;
+	/* DUET_EXIT_MMIO of a read: run->mmio.data answers it. */
+	bool mmio_pending;
 	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
 	int mode;
 	int cpu;			/* CPU it last ran on, or -1 */
@@ -247,6 +249,11 @@ struct duet_arch_ops {
 	 */
 	void (*complete_msr)(struct duet_vcpu *vcpu, bool write, u64 data,
 			     bool gp);
+	/*
+	 * Finish the MMIO read of a DUET_EXIT_MMIO with @data: 0 to enter
+	 * the guest, 1 when that exits again (run area filled), or -errno.
+	 */
+	int (*complete_mmio)(struct duet_vcpu *vcpu, u64 data);
 };
 
 /* main.c */

@@ -174,6 +174,12 @@ static int duet_vcpu_complete_userspace(struct duet_vcpu *vcpu)
 	u64 bad_gpa;
 	int r;
 
+	if (vcpu->mmio_pending) {
+		vcpu->mmio_pending = false;
+		r = duet_ops->complete_mmio(vcpu, READ_ONCE(run->mmio.data));
+		if (r)
+			return r;
+	}
 	if (vcpu->msr_pending) {
 		/* Userspace may write the run area at any time: read once. */
 		u32 error = READ_ONCE(run->msr.error);

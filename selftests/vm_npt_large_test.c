@@ -131,7 +131,7 @@ static void __attribute__((aligned(512))) guest_touch_2m(void)
 	GUEST_SYNC(gpa);
 	guest_touch_pages(gpa, SIZE_2M);
 	GUEST_SYNC(gpa + 1);
-	/* After the slot is gone: an MMIO exit, the host skips it. */
+	/* After the slot is gone: an emulated MMIO write. */
 	guest_mmio_write64(gpa + 8, 0x5a5a);
 	GUEST_DONE();
 }

@@ -21,7 +21,9 @@
  * interrupts off, RDI = its index, RSI = the number of vCPUs and RSP = 0.
  * With interrupts off and no way to send one, a halt is final: the run
  * ends when every vCPU has halted, or at the first vCPU that cannot go on
- * (triple fault, MMIO, internal error), which stops the others.
+ * (triple fault, code or page tables outside memory, internal error),
+ * which stops the others.  Data accesses outside memory (MMIO, which the
+ * kernel emulates) read all-ones and ignore writes.
  *
  * Every vCPU gets the kernel's supported CPUID table (the host's vendor,
  * family and the features duet virtualizes, with the hypervisor bit set),
@@ -154,10 +156,11 @@ static void vm_usage(FILE *fp)
 		"off, RDI = its index, RSI = N and RSP = 0 (the guest sets its stack),\n"
 		"and sees the supported CPUID table with its index as APIC ID.\n"
 		"A 16550 UART at 0x3f8 writes to stdout (with -j: to \"serial\");\n"
-		"other ports read all-ones and ignore writes.  Hypercall 0 is the\n"
-		"kernel's no-op; the others return -ENOSYS (-38) in RAX.  The run\n"
-		"ends when every vCPU has halted (exit 0) or when one cannot go on:\n"
-		"triple fault, MMIO, internal error (exit 1).\n"
+		"other ports, and memory outside guest RAM (MMIO), read all-ones and\n"
+		"ignore writes.  Hypercall 0 is the kernel's no-op; the others\n"
+		"return -ENOSYS (-38) in RAX.  The run ends when every vCPU has\n"
+		"halted (exit 0) or when one cannot go on: triple fault, code or\n"
+		"page tables outside memory, internal error (exit 1).\n"
 		"\n"
 		"vm show lists the VMs of this network namespace (or VM ID): id, the\n"
 		"creator's pid, vCPUs, memory slots, memory-size in bytes, flags,\n"
@@ -369,18 +372,30 @@ static int vcpu_handle_io(struct vm_vcpu *v)
 	return 0;
 }
 
-static void vcpu_handle_mmio(struct vm_vcpu *v)
+/*
+ * No device sits outside guest memory: like an unclaimed bus, reads give
+ * all-ones and writes go nowhere (the kernel emulated the instruction).
+ * An exit with len 0 is the CPU's own access (instruction fetch, page
+ * walk) outside memory, which nothing can complete: the vCPU stops.
+ */
+static int vcpu_handle_mmio(struct vm_vcpu *v)
 {
+	struct duet_run *run = v->run;
 	struct duet_regs regs;
 	char rip[40] = "";
 
 	v->exits.mmio++;
+	if (run->mmio.len) {
+		if (!run->mmio.is_write)
+			run->mmio.data = ~0ull;
+		return 0;
+	}
 	if (!ioctl(v->fd, DUET_GET_REGS, &regs))
 		snprintf(rip, sizeof(rip), " at RIP 0x%llx", regs.rip);
 	vcpu_fail(v, VCPU_MMIO,
-		  "%s guest-physical 0x%llx%s, outside guest memory: no MMIO emulation yet",
-		  v->run->mmio.is_write ? "write to" : "read of",
-		  v->run->mmio.phys_addr, rip);
+		  "guest-physical 0x%llx%s: code or page tables outside guest memory",
+		  run->mmio.phys_addr, rip);
+	return 1;
 }
 
 static void vcpu_handle_internal_error(struct vm_vcpu *v)
@@ -399,6 +414,9 @@ static void vcpu_handle_internal_error(struct vm_vcpu *v)
 		break;
 	case DUET_INTERNAL_STRING_IO:
 		what = "string I/O outside guest RAM";
+		break;
+	case DUET_INTERNAL_EMULATION_FAILED:
+		what = "instruction not emulated";
 		break;
 	default:
 		what = "unknown";
@@ -428,8 +446,7 @@ static int vcpu_handle_exit(struct vm_vcpu *v)
 		run->hypercall.ret = VM_HYPERCALL_NOT_IMPLEMENTED;
 		return 0;
 	case DUET_EXIT_MMIO:
-		vcpu_handle_mmio(v);
-		return 1;
+		return vcpu_handle_mmio(v);
 	case DUET_EXIT_SHUTDOWN:
 		vcpu_fail(v, VCPU_SHUTDOWN, "triple fault");
 		return 1;

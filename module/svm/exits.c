@@ -121,7 +121,6 @@ static int vmmcall_interception(struct vcpu_svm *svm)
 static int npf_interception(struct vcpu_svm *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
-	struct duet_run *run = svm->vcpu.run;
 	bool mmio = false;
 	int r;
 
@@ -132,19 +131,8 @@ static int npf_interception(struct vcpu_svm *svm)
 	if (!mmio)
 		return 1;
 
-	/*
-	 * Outside guest memory (or a write to a read-only slot).  Without an
-	 * instruction decoder yet, report the address and the fault and let
-	 * userspace decide; RIP still points at the access.
-	 */
-	svm->vcpu.stats.mmio_exits++;
-	run->exit_reason = DUET_EXIT_MMIO;
-	run->mmio.phys_addr = c->exit_info_2;
-	run->mmio.fault_info = c->exit_info_1;
-	run->mmio.is_write = !!(c->exit_info_1 & NPF_WRITE);
-	run->mmio.len = 0;
-	run->mmio.data = 0;
-	return 0;
+	/* Outside guest memory (or a write to a read-only slot): emulate. */
+	return svm_mmio_npf(svm);
 }
 
 static int shutdown_interception(struct vcpu_svm *svm)

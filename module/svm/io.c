@@ -235,27 +235,6 @@ static int svm_io_seg_fault(struct vcpu_svm *svm, int seg)
 			     0);
 }
 
-/* The guest's paging mode, and what its CPUID says about paging. */
-static void svm_io_walk_mode(struct vcpu_svm *svm, struct duet_walk_mode *m)
-{
-	const struct duet_cpuid_table *t = svm->vcpu.cpuid;
-	struct vmcb_save_area *save = &svm->vmcb->save;
-	const struct duet_cpuid_entry *e;
-
-	m->cr0 = save->cr0;
-	m->cr3 = save->cr3;
-	m->cr4 = save->cr4;
-	m->efer = save->efer;
-	/* 36 bits when CPUID does not say (SDM "MAXPHYADDR"). */
-	e = duet_cpuid_find(t, 0x80000008, 0);
-	m->maxphyaddr = e ? e->eax & 0xff : 36;
-	e = duet_cpuid_find(t, 0x80000001, 0);
-	m->gbpages = e && (e->edx & BIT(26));
-	e = duet_cpuid_find(t, 1, 0);
-	m->pse36 = e && (e->edx & BIT(17));
-	m->amd = true;
-}
-
 /* Translate linear @la for @access; #PF (with CR2) when the guest would. */
 static int svm_io_translate(struct vcpu_svm *svm, struct svm_io_string *io,
 			    u64 la, u32 access, u64 *gpa)
@@ -479,7 +458,7 @@ static int svm_io_string(struct vcpu_svm *svm, struct svm_io_string *io)
 	io->access = (io->in ? DUET_PFERR_WRITE : 0) |
 		     (save->cpl == 3 ? DUET_PFERR_USER : 0) |
 		     (save->rflags & X86_EFLAGS_AC ? DUET_WALK_AC : 0);
-	svm_io_walk_mode(svm, &io->mode);
+	svm_walk_mode(svm, &io->mode);
 
 	r = svm_io_decode(svm, io);
 	if (r)

@@ -193,4 +193,5 @@ const struct duet_arch_ops duet_svm_ops = {
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.complete_msr		= svm_complete_msr,
+	.complete_mmio		= svm_complete_mmio,
 };

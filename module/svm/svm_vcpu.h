@@ -11,6 +11,7 @@
 #include "../duet.h"
 #include "../mmu/npt.h"
 #include "vmcb.h"
+#include "../x86/emulate.h"
 
 /* Guest GPRs kept by software; RAX, RSP and RIP live in the VMCB. */
 enum {
@@ -39,6 +40,9 @@ struct vcpu_svm {
 	int tlb_gen;			/* svm_vm.tlb_gen last flushed for */
 	int pending_irq;		/* vector waiting for a window, or -1 */
 	bool pending_nmi;
+	/* The MMIO instruction being emulated (mmio.c), and its NPF's exit_info_1. */
+	struct duet_emu_ctxt emu;
+	u64 mmio_fault_info;
 };
 
 /* EFER bits a guest may set: SCE, LME, LMA, NXE (SVME is duet's). */
@@ -109,6 +113,13 @@ struct svm_io_insn {
 };
 
 int io_interception(struct vcpu_svm *svm);
+
+/* gva.c */
+void svm_walk_mode(struct vcpu_svm *svm, struct duet_walk_mode *m);
+
+/* mmio.c */
+int svm_mmio_npf(struct vcpu_svm *svm);
+int svm_complete_mmio(struct duet_vcpu *vcpu, u64 data);
 #ifdef DUET_KUNIT
 int svm_io_scan(const u8 *insn, unsigned int len, bool mode64,
 		struct svm_io_insn *p);

@@ -469,33 +469,17 @@ struct duet_xsave *__vcpu_xsave_get(const char *file, int line,
 void __vcpu_complete_mmio(const char *file, int line,
 			  struct duet_test_vcpu *vcpu, __u64 data)
 {
-	static const __u8 rd[] = GUEST_MMIO_READ_INSN;
-	static const __u8 wr[] = GUEST_MMIO_WRITE_INSN;
-	struct duet_regs regs;
-	const __u8 *insn;
-	int r;
+	struct duet_run *run = vcpu->run;
 
-	if (vcpu->run->exit_reason != DUET_EXIT_MMIO)
+	if (run->exit_reason != DUET_EXIT_MMIO)
 		__test_fail(file, line, "not an MMIO exit: %s",
 			    vcpu_exit_str(vcpu));
-	r = _vcpu_regs_get(vcpu, &regs);
-	if (r)
-		__test_fail(file, line, "DUET_GET_REGS: %s", strerror(-r));
-	insn = _vm_gpa2hva(vcpu->vm, regs.rip, GUEST_MMIO_INSN_LEN);
-	if (!insn)
-		__test_fail(file, line, "RIP %#llx is outside guest memory",
-			    (unsigned long long)regs.rip);
-	if (!memcmp(insn, rd, sizeof(rd)))
-		regs.rax = data;
-	else if (memcmp(insn, wr, sizeof(wr)))
+	if (!run->mmio.len)
 		__test_fail(file, line,
-			    "RIP %#llx: %02x %02x %02x is not an access of guest_mmio_*()",
-			    (unsigned long long)regs.rip, insn[0], insn[1],
-			    insn[2]);
-	regs.rip += GUEST_MMIO_INSN_LEN;
-	r = _vcpu_regs_set(vcpu, &regs);
-	if (r)
-		__test_fail(file, line, "DUET_SET_REGS: %s", strerror(-r));
+			    "MMIO exit at %#llx with len 0: not an instruction's access",
+			    (unsigned long long)run->mmio.phys_addr);
+	if (!run->mmio.is_write)
+		run->mmio.data = data;
 }
 
 const char *exit_reason_str(__u32 reason)
@@ -539,9 +523,11 @@ const char *vcpu_exit_str(struct duet_test_vcpu *vcpu)
 		break;
 	case DUET_EXIT_MMIO:
 		n += snprintf(buf + n, sizeof(buf) - n,
-			      " gpa %#llx %s fault_info %#llx",
+			      " gpa %#llx %s len %u data %#llx fault_info %#llx",
 			      (unsigned long long)run->mmio.phys_addr,
 			      run->mmio.is_write ? "write" : "read",
+			      run->mmio.len,
+			      (unsigned long long)run->mmio.data,
 			      (unsigned long long)run->mmio.fault_info);
 		break;
 	case DUET_EXIT_HYPERCALL:

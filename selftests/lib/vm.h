@@ -299,8 +299,9 @@ static inline void *vcpu_io_element(struct duet_test_vcpu *vcpu, __u32 i)
 }
 
 /*
- * Complete a DUET_EXIT_MMIO stopped at guest_mmio_read64() (RAX = @data)
- * or guest_mmio_write64(): skip the instruction.
+ * Answer a DUET_EXIT_MMIO: a read gets @data (its low run->mmio.len
+ * bytes), a write needs nothing (@data is ignored).  duet emulated the
+ * instruction: RIP and registers are the kernel's business.
  */
 #define vcpu_complete_mmio(vcpu, data)					\
 	__vcpu_complete_mmio(__FILE__, __LINE__, vcpu, data)

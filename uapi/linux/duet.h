@@ -396,6 +396,16 @@ enum duet_exit_reason {
  * the registers have already advanced and the batch is lost.
  */
 #define DUET_INTERNAL_STRING_IO		3
+/*
+ * An access outside guest RAM by an instruction that duet does not
+ * emulate (see DUET_EXIT_MMIO), or whose bytes do not decode.  data[0] =
+ * its RIP, data[1] and data[2] = its first 16 bytes (little-endian, as
+ * fetched; zero beyond what was fetched), data[3] bits 7:0 = bytes
+ * fetched and bits 15:8 = why (1 decode, 2 not emulated, 4 an access
+ * outside RAM across two pages).  Nothing moved: RIP and the registers
+ * are as they were, and a DUET_RUN faults the same way again.
+ */
+#define DUET_INTERNAL_EMULATION_FAILED	4
 
 /*
  * The run area: mmap() DUET_GET_VCPU_MMAP_SIZE bytes of a vCPU fd at offset
@@ -425,6 +435,46 @@ enum duet_exit_reason {
  * one that reaches memory that is not RAM ends in DUET_EXIT_INTERNAL_ERROR
  * with DUET_INTERNAL_STRING_IO.
  */
+/*
+ * MMIO
+ * ----
+ * A guest access to guest-physical memory that no slot backs, or a write
+ * to a DUET_MEM_READONLY slot, is emulated by duet: it decodes the
+ * instruction and exits with DUET_EXIT_MMIO once per access outside RAM,
+ * with @mmio.phys_addr (the exact address of the access), @mmio.len (1,
+ * 2, 4 or 8) and @mmio.is_write; @mmio.fault_info is the backend's
+ * nested-fault code (SVM: the NPF's EXITINFO1).  Userspace only moves
+ * data, never RIP or registers:
+ *
+ *  - a write (@is_write 1) carries the value in @mmio.data (little-endian
+ *    in its low @len bytes); the instruction is complete at the exit
+ *    (registers, RFLAGS and RIP updated), so the next DUET_RUN just
+ *    resumes the guest;
+ *  - a read (@is_write 0): write the value to @mmio.data before the next
+ *    DUET_RUN (its low @len bytes count); that DUET_RUN completes the
+ *    instruction with it, which for a read-modify-write (ADD, OR, AND,
+ *    XOR, SUB, ADC, SBB, INC, DEC, NOT, NEG, BTS/BTR/BTC, XCHG) ends at
+ *    once in the write exit of the result, without entering the guest.
+ *    CMP, TEST and BT only read.
+ *
+ * Emulated: MOV in every register, immediate and moffs form (A0-A3),
+ * MOVZX, MOVSX, MOVSXD, STOS and MOVS (REP too; MOVS with RAM on one side
+ * or MMIO on both), the ALU forms with a memory operand (00-3B, 80-83),
+ * TEST (84/85, F6/F7 /0), INC/DEC/NOT/NEG, XCHG (86/87), BT/BTS/BTR/BTC
+ * with a register or imm8 offset.  LOCK is emulated without atomicity.
+ * REP STOS/MOVS exit once per element outside RAM, with rCX, rSI and rDI
+ * already advanced by that element and RIP left on the instruction until
+ * rCX reaches 0; the CPU moves the elements in RAM itself.
+ *
+ * Faults the guest's own page tables or segments raise for the
+ * instruction or its operands (#PF with CR2, #GP, #SS) are delivered to
+ * the guest with no exit.  Any other instruction, or an access outside
+ * RAM that straddles two pages, ends in DUET_EXIT_INTERNAL_ERROR with
+ * DUET_INTERNAL_EMULATION_FAILED.  A fault of the CPU's own access (its
+ * page walk reaching memory outside RAM, an instruction fetch from it, or
+ * event delivery) is not an instruction's access: it exits with @len 0
+ * and RIP unchanged, and a DUET_RUN meets it again.
+ */
 struct duet_run {
 	__u32 exit_reason;	/* out: DUET_EXIT_* */
 	/* in: exit with DUET_EXIT_IRQ_WINDOW_OPEN once interrupts can go in */
@@ -448,7 +498,10 @@ struct duet_run {
 			__u32 count;
 			__u64 data_offset;	/* from the start of the run area */
 		} io;
-		/* DUET_EXIT_MMIO */
+		/*
+		 * DUET_EXIT_MMIO: one access of @len (1, 2, 4 or 8) bytes at
+		 * guest-physical @phys_addr; see "MMIO" above.
+		 */
 		struct {
 			__u64 phys_addr;
 			__u64 fault_info;	/* the backend's fault code */

@@ -203,15 +203,27 @@ n=$(grep -cE '^[0-7]$' "$work/out")
 expect_eq "spinlock: whole lines" "$n" 8
 
 # Reads and writes outside guest memory (but inside the identity map).
-guest mmior 8b 04 25 00 00 30 00
+# mov eax, [0x300000]; cmp eax, -1; jne ud2; hlt; ud2: all-ones is read.
+guest mmior 8b 04 25 00 00 30 00 83 f8 ff 75 01 f4 0f 0b
 run vm run "$work/mmior.bin" mem 3M
-expect "mmio read" 1
-expect_err "mmio read" "Error: vCPU 0: read of guest-physical 0x300000 at RIP 0x100000, outside guest memory: no MMIO emulation yet."
-guest mmiow c6 04 25 00 00 30 00 01
+expect "mmio read" 0
+expect_line "mmio read counted" '^vcpu 0 state halted io 0 hlt 1 hypercall 0 mmio 1 '
+# mov byte [0x300000], 1; add dword [0x300000], 2 (a read, then a write); hlt
+guest mmiow c6 04 25 00 00 30 00 01 83 04 25 00 00 30 00 02 f4
 run vm run "$work/mmiow.bin" mem 3M
-expect "mmio write" 1
-expect_err "mmio write" "Error: vCPU 0: write to guest-physical 0x300000 at RIP 0x100000, outside guest memory: no MMIO emulation yet."
-expect_line "mmio counted" '^vcpu 0 state mmio io 0 hlt 0 hypercall 0 mmio 1 '
+expect "mmio write" 0
+expect_line "mmio write counted" '^vcpu 0 state halted io 0 hlt 1 hypercall 0 mmio 3 '
+# jmp [0x300000]: an indirect jump through MMIO is not emulated.
+guest mmioj ff 24 25 00 00 30 00
+run vm run "$work/mmioj.bin" mem 3M
+expect "mmio jmp" 1
+expect_err "mmio jmp" "Error: vCPU 0: internal error, suberror 4 (instruction not emulated), data 0x100000 0x3000002524ff 0x0 0x20f."
+# mov eax, 0x300000; jmp rax: code outside memory.
+guest mmiox b8 00 00 30 00 ff e0
+run vm run "$work/mmiox.bin" mem 3M
+expect "mmio fetch" 1
+expect_err "mmio fetch" "Error: vCPU 0: guest-physical 0x300000 at RIP 0x300000: code or page tables outside guest memory."
+expect_line "mmio fetch state" '^vcpu 0 state mmio '
 
 # Outside the identity map: #PF, no IDT, shutdown.
 guest unmapped 48 b8 bc 9a 78 56 34 12 00 00 8b 00
