@@ -10,7 +10,9 @@
 #include <linux/cpumask.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <uapi/linux/duet.h>
+#include <uapi/linux/duet_netlink.h>
 
 struct net;
 
@@ -139,6 +141,15 @@ struct duet_pio_string {
 };
 
 /*
+ * The paging state of a vCPU as of its last exit (or DUET_SET_SREGS), for
+ * introspection from other threads (gmem/read.c).
+ */
+struct duet_vcpu_paging {
+	u64 cr0, cr3, cr4, efer;
+	u8 cpl;
+};
+
+/*
  * A vCPU (module/vcpu.c).  The backend embeds it in its own structure
  * (to_svm()) and keeps the guest state; the generic part keeps the run
  * area and serialises ioctls.
@@ -163,6 +174,9 @@ struct duet_vcpu {
 	void *fpu;			/* guest XSAVE image (fpu.c) */
 	struct duet_cpuid_table *cpuid;	/* what CPUID returns */
 	struct duet_vcpu_stats stats;
+	/* Written by the vCPU's thread, read by introspection. */
+	seqlock_t paging_lock;
+	struct duet_vcpu_paging paging;
 };
 
 /* A memory slot (module/gmem/memslot.c). */
@@ -355,7 +369,7 @@ int duet_gpa_probe(struct duet_vm *vm, u64 gpa, u64 len, bool write);
 int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
 		     unsigned int size);
 
-/* gmem/walk.c */
+/* gmem/walk.c (before gmem/read.c, which uses its types) */
 /*
  * Access types of a walk, with the bit values of the #PF error code they
  * turn into (SDM "Interrupt 14-Page-Fault Exception (#PF)").
@@ -399,6 +413,100 @@ int __duet_walk(const struct duet_walk_mode *m, const struct duet_pte_ops *ops,
 		void *opaque, u64 gva, u32 access, struct duet_walk_result *res);
 int duet_walk(struct duet_vm *vm, const struct duet_walk_mode *m, u64 gva,
 	      u32 access, struct duet_walk_result *res);
+
+/*
+ * gmem/read.c: fault-protected reads of guest memory.
+ *
+ * Every read names its fault policy in a struct duet_gmem_ctx.  A read
+ * copies up to @len bytes through the VMM's mapping of each memory slot
+ * with the exception-table protected user-access primitives, page by page
+ * of linear addresses for a read by guest-virtual address, and stops at
+ * the first fault.  It returns 0 (all read) or the fault's -errno, and in
+ * *@done the bytes read before it.  With the fault in ctx->fault:
+ *
+ *  DUET_GMEM_REPORT   return it;
+ *  DUET_GMEM_HANDLER  call ctx->handler(ctx->opaque, fault) once, then
+ *                     return it;
+ *  DUET_GMEM_FORWARD  return what ctx->forward(ctx->opaque, fault) returns
+ *                     (e.g. svm_gmem_forward(), which injects #PF/#GP).
+ *
+ * Errors (and fault kinds): -EFAULT for a guest #PF (DUET_MEM_FAULT_PF,
+ * error code and CR2 = addr) or #GP (DUET_MEM_FAULT_GP, non-canonical
+ * address) and for a VMM mapping that is gone or PROT_NONE
+ * (DUET_MEM_FAULT_HOST); -ENOENT when no slot backs a byte or a
+ * paging-structure entry (DUET_MEM_FAULT_NO_SLOT); -ESRCH when the VM's
+ * process is gone (DUET_MEM_FAULT_NO_MM); -ETIMEDOUT or -EINTR when a read
+ * from another mm (below) did not finish in time (DUET_MEM_FAULT_HOST);
+ * -EAGAIN when the guest kept changing an entry under an A/D update.
+ *
+ * Any context that may sleep can read: from the VM's own mm the copy runs
+ * right there; from another one (a netlink request of another process, a
+ * kernel worker) it runs in a worker that adopts the VM's mm for the
+ * read, and the caller waits for it with a bound.
+ */
+enum duet_gmem_policy {
+	DUET_GMEM_REPORT,
+	DUET_GMEM_HANDLER,
+	DUET_GMEM_FORWARD,
+};
+
+struct duet_gmem_fault {
+	enum duet_mem_fault kind;	/* DUET_MEM_FAULT_NONE: no fault */
+	int err;			/* the -errno it turns into */
+	u64 addr;			/* linear (gva reads) or guest-physical */
+	u64 gpa;			/* the byte, slot or entry that failed */
+	u32 error_code;			/* #PF error code; 0 for #GP */
+};
+
+struct duet_gmem_ctx {
+	enum duet_gmem_policy policy;
+	void (*handler)(void *opaque, const struct duet_gmem_fault *f);
+	int (*forward)(void *opaque, const struct duet_gmem_fault *f);
+	void *opaque;
+	struct duet_gmem_fault fault;	/* out: the fault, if any */
+};
+
+/* The copy and page-table accesses a read goes through (fakes in KUnit). */
+struct duet_gmem_ops {
+	/*
+	 * Copy up to @len bytes at @gpa, at least one when it returns 0 (it
+	 * may stop at the end of a slot); *@done: bytes copied, also on error.
+	 */
+	int (*read)(void *opaque, u64 gpa, void *buf, u64 len, u64 *done);
+	const struct duet_pte_ops *pte;
+};
+
+/* A translation with every paging-structure entry read, top level first. */
+struct duet_gmem_walk {
+	u64 gpa;
+	unsigned int level;
+	unsigned int nr;		/* entries read */
+	unsigned int top;		/* level of entry[0] */
+	u64 entry_gpa[5];
+	u64 entry[5];
+	struct duet_gmem_fault fault;
+};
+
+int duet_gmem_init(void);
+void duet_gmem_exit(void);
+int duet_gmem_read_gpa(struct duet_vm *vm, u64 gpa, void *buf, u64 len,
+		       struct duet_gmem_ctx *ctx, u64 *done);
+int duet_gmem_read_gva(struct duet_vm *vm, const struct duet_walk_mode *m,
+		       u64 gva, u32 access, void *buf, u64 len,
+		       struct duet_gmem_ctx *ctx, u64 *done);
+int duet_gmem_translate(struct duet_vm *vm, const struct duet_walk_mode *m,
+			u64 gva, u32 access, struct duet_gmem_walk *w);
+void duet_walk_mode_cpuid(const struct duet_cpuid_table *t,
+			  struct duet_walk_mode *m);
+void duet_vcpu_publish_paging(struct duet_vcpu *vcpu,
+			      const struct duet_vcpu_paging *p);
+int duet_vcpu_walk_mode(struct duet_vm *vm, u32 id, struct duet_walk_mode *m,
+			u8 *cpl);
+#ifdef DUET_KUNIT
+int __duet_gmem_read(const struct duet_gmem_ops *ops, void *opaque,
+		     const struct duet_walk_mode *m, u64 addr, u32 access,
+		     void *buf, u64 len, struct duet_gmem_ctx *ctx, u64 *done);
+#endif
 
 /* dev.c */
 int duet_dev_init(void);

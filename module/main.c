@@ -311,10 +311,15 @@ static int __init duet_init(void)
 	duet_cpuhp_state = r;
 	duet_register_syscore();
 
+	/* Before the family: its introspection ops read through the worker. */
+	r = duet_gmem_init();
+	if (r)
+		goto err_cpuhp_remove;
+
 	/* The family first: a VM announces itself on it (duet_nl_notify_vm()). */
 	r = duet_nl_init();
 	if (r)
-		goto err_cpuhp_remove;
+		goto err_gmem_exit;
 
 	r = duet_dev_init();
 	if (r)
@@ -331,6 +336,8 @@ static int __init duet_init(void)
 
 err_nl_exit:
 	duet_nl_exit();
+err_gmem_exit:
+	duet_gmem_exit();
 err_cpuhp_remove:
 	duet_unregister_syscore();
 	cpuhp_remove_state(duet_cpuhp_state);
@@ -347,6 +354,8 @@ static void __exit duet_exit(void)
 	 * VM: its teardown needs the backend, still set up here.
 	 */
 	duet_nl_exit();
+	/* Reads whose callers gave up may hold the last VM reference too. */
+	duet_gmem_exit();
 	duet_unregister_syscore();
 	cpuhp_remove_state(duet_cpuhp_state);
 	duet_ops->hardware_unsetup();

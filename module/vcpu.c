@@ -366,6 +366,13 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (memchr_inv(u.sregs.reserved, 0, sizeof(u.sregs.reserved)))
 			break;
 		r = duet_ops->set_sregs(vcpu, &u.sregs);
+		if (!r)
+			duet_vcpu_publish_paging(vcpu, &(struct duet_vcpu_paging){
+				.cr0 = u.sregs.cr0, .cr3 = u.sregs.cr3,
+				.cr4 = u.sregs.cr4, .efer = u.sregs.efer,
+				/* The CPL is SS.DPL (as svm_set_sregs() takes it). */
+				.cpl = (u.sregs.ss.attrib >> 5) & 3,
+			});
 		break;
 	default:
 		r = -ENOTTY;
@@ -422,6 +429,7 @@ int duet_vcpu_create(struct duet_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	seqlock_init(&vcpu->paging_lock);
 
 	r = -ENOMEM;
 	vcpu->fpu = duet_fpu_alloc();

@@ -143,6 +143,21 @@ int cmd_vcpu(struct duet_cli *cli);
 /* Print a vcpu-get reply to the struct print_ctx @data; an mnl_cb_t. */
 int vcpu_reply_cb(const struct nlmsghdr *nlh, void *data);
 
+/* mem.c */
+int cmd_mem(struct duet_cli *cli);
+/* Print a mem-read reply to the struct print_ctx @data; an mnl_cb_t. */
+int mem_reply_cb(const struct nlmsghdr *nlh, void *data);
+/* Print a vcpu-translate reply to the struct print_ctx @data. */
+int mem_walk_reply_cb(const struct nlmsghdr *nlh, void *data);
+/*
+ * Parse "vm ID [vcpu N] {gva|gpa} ADDR [len N]" style arguments: each
+ * keyword of @keys (NULL-terminated) at most once, with a number; *@seen
+ * gets bit i for keys[i].  0, or 1 after printing an error.
+ */
+int mem_parse_args(struct duet_cli *cli, const char *const *keys,
+		   unsigned long long *vals, unsigned int *seen,
+		   const char *help);
+
 /* monitor.c */
 int cmd_monitor(struct duet_cli *cli);
 /* Print a notification of the monitor group to @data; an mnl_cb_t. */

@@ -187,3 +187,11 @@ void print_string(struct print_ctx *ctx, const char *key, const char *fmt,
 	else
 		fprintf(ctx->fp, "%s %s", key, value);
 }
+
+void print_end_line(struct print_ctx *ctx)
+{
+	if (ctx->json || !ctx->line)
+		return;
+	fputc('\n', ctx->fp);
+	ctx->line = false;
+}

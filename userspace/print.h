@@ -44,4 +44,7 @@ void print_bool(struct print_ctx *ctx, const char *key, const char *fmt,
 void print_string(struct print_ctx *ctx, const char *key, const char *fmt,
 		  const char *value);
 
+/* Text only: end the current line, if it has a field (JSON: nothing). */
+void print_end_line(struct print_ctx *ctx);
+
 #endif /* DUET_PRINT_H */

@@ -3,6 +3,7 @@
  * duet vcpu: the vCPUs of the VMs and their counters (netlink vcpu-get).
  *
  *	duet vcpu show [ vm ID [ vcpu N ] ]
+ *	duet vcpu walk vm ID vcpu N gva ADDR	(netlink vcpu-translate)
  */
 #include <assert.h>
 #include <errno.h>
@@ -135,6 +136,40 @@ static int vcpu_show(struct duet_cli *cli)
 	return cli_show_talk(cli, nlh, vcpu_reply_cb);
 }
 
+static int vcpu_walk(struct duet_cli *cli)
+{
+	static const char *const keys[] = { "vm", "vcpu", "gva", NULL };
+	unsigned long long v[3] = { 0 };
+	struct nlmsghdr *nlh;
+	struct duet_nl *nl;
+	unsigned int seen;
+	int err;
+
+	if (mem_parse_args(cli, keys, v, &seen, "duet vcpu help"))
+		return 1;
+	if (seen != 7) {
+		pr_err("\"vcpu walk\" needs \"vm\", \"vcpu\" and \"gva\", see \"duet vcpu help\"");
+		return 1;
+	}
+	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX) {
+		pr_err("VM or vCPU id out of range");
+		return 1;
+	}
+	nl = cli_nl(cli);
+	if (!nl)
+		return 1;
+	nlh = duet_nl_request(nl, DUET_CMD_VCPU_TRANSLATE, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, DUET_A_MEM_VM_ID, v[0]);
+	mnl_attr_put_u32(nlh, DUET_A_MEM_VCPU_ID, v[1]);
+	mnl_attr_put_u64(nlh, DUET_A_MEM_GVA, v[2]);
+	err = duet_nl_talk(nl, nlh, mem_walk_reply_cb, &cli->out);
+	if (err) {
+		cli_nl_perror(nl, err);
+		return 1;
+	}
+	return 0;
+}
+
 static int vcpu_help(struct duet_cli *cli)
 {
 	size_t i;
@@ -142,12 +177,18 @@ static int vcpu_help(struct duet_cli *cli)
 
 	(void)cli;
 	printf("Usage: duet vcpu show [ vm ID [ vcpu N ] ]\n"
+	       "       duet vcpu walk vm ID vcpu N gva ADDR\n"
 	       "       duet vcpu help\n"
 	       "Shows the vCPUs of every VM of this network namespace, of VM ID,\n"
 	       "or vCPU N of it: its VM, its index, the host CPU it last ran on\n"
 	       "(once it ran), whether it is in guest mode, and its counters, read\n"
 	       "while it may run (each whole, the set a snapshot).  With -j: a\n"
-	       "JSON array of objects.\n");
+	       "JSON array of objects.\n"
+	       "walk translates guest-virtual ADDR with vCPU N's paging state as\n"
+	       "of its last exit, as a read (a user read at CPL 3), without\n"
+	       "setting accessed or dirty bits: the guest-physical address and\n"
+	       "the page's level, a line per paging-structure entry read (level,\n"
+	       "gpa, value), and the fault if there is one.  Needs CAP_NET_ADMIN.\n");
 	col = printf("COUNTERS :=");
 	for (i = 0; i < ARRAY_SIZE(vcpu_stats_attrs); i++) {
 		if (col + 1 + (int)strlen(vcpu_stats_attrs[i].name) > 76)
@@ -160,6 +201,7 @@ static int vcpu_help(struct duet_cli *cli)
 
 static const struct cli_cmd vcpu_cmds[] = {
 	{ "show", vcpu_show },
+	{ "walk", vcpu_walk },
 	{ "help", vcpu_help },
 };
 

@@ -27,8 +27,25 @@ const struct nla_policy duet_vcpu_get_nl_policy[DUET_A_VCPU_ID + 1] = {
 	[DUET_A_VCPU_ID] = { .type = NLA_U32, },
 };
 
+/* DUET_CMD_MEM_READ - do */
+const struct nla_policy duet_mem_read_nl_policy[DUET_A_MEM_LEN + 1] = {
+	[DUET_A_MEM_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_MEM_VCPU_ID] = { .type = NLA_U32, },
+	[DUET_A_MEM_GVA] = { .type = NLA_U64, },
+	[DUET_A_MEM_GPA] = { .type = NLA_U64, },
+	[DUET_A_MEM_LEN] = { .type = NLA_U32, },
+};
+
+/* DUET_CMD_VCPU_TRANSLATE - do */
+const struct nla_policy duet_vcpu_translate_nl_policy[DUET_A_MEM_ACCESS + 1] = {
+	[DUET_A_MEM_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_MEM_VCPU_ID] = { .type = NLA_U32, },
+	[DUET_A_MEM_GVA] = { .type = NLA_U64, },
+	[DUET_A_MEM_ACCESS] = NLA_POLICY_MASK(NLA_U32, 0x7),
+};
+
 /* Ops table for duet */
-const struct genl_ops duet_nl_ops[3] = {
+const struct genl_ops duet_nl_ops[5] = {
 	{
 		.cmd		= DUET_CMD_CAPS_GET,
 		.doit		= duet_nl_caps_get_doit,
@@ -48,6 +65,20 @@ const struct genl_ops duet_nl_ops[3] = {
 		.dumpit		= duet_nl_vcpu_get_dumpit,
 		.policy		= duet_vcpu_get_nl_policy,
 		.maxattr	= DUET_A_VCPU_ID,
+	},
+	{
+		.cmd		= DUET_CMD_MEM_READ,
+		.doit		= duet_nl_mem_read_doit,
+		.policy		= duet_mem_read_nl_policy,
+		.maxattr	= DUET_A_MEM_LEN,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_VCPU_TRANSLATE,
+		.doit		= duet_nl_vcpu_translate_doit,
+		.policy		= duet_vcpu_translate_nl_policy,
+		.maxattr	= DUET_A_MEM_ACCESS,
+		.flags		= GENL_ADMIN_PERM,
 	},
 };
 

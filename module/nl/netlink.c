@@ -495,6 +495,269 @@ int duet_nl_vcpu_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /*
+ * Introspection (mem-read, vcpu-translate): CAP_NET_ADMIN through the
+ * spec's admin-perm (GENL_ADMIN_PERM, checked by the core before the
+ * handler).  Reads by guest-virtual address use the vCPU's paging state
+ * as of its last exit (duet_vcpu_walk_mode()), read-only: no accessed or
+ * dirty bit is set.  Faults are part of the answer, in a fault nest.
+ */
+static_assert(DUET_MEM_READ_MAX <= 4 * PAGE_SIZE);
+
+/* The walk access of an introspection read for a vCPU at @cpl. */
+static u32 duet_nl_mem_access(u8 cpl)
+{
+	/* SMAP does not hide user pages from a supervisor look (AC set). */
+	return DUET_WALK_NO_AD | DUET_WALK_AC | (cpl == 3 ? DUET_PFERR_USER : 0);
+}
+
+static int duet_nl_put_fault(struct sk_buff *msg,
+			     const struct duet_gmem_fault *f)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, DUET_A_MEM_FAULT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, DUET_A_MEM_FAULT_KIND, f->kind) ||
+	    nla_put_u32(msg, DUET_A_MEM_FAULT_ERRNO, -f->err) ||
+	    nla_put_u64_64bit(msg, DUET_A_MEM_FAULT_ADDR, f->addr,
+			      DUET_A_MEM_FAULT_PAD) ||
+	    nla_put_u64_64bit(msg, DUET_A_MEM_FAULT_GPA, f->gpa,
+			      DUET_A_MEM_FAULT_PAD) ||
+	    nla_put_u32(msg, DUET_A_MEM_FAULT_ERROR_CODE, f->error_code)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/*
+ * The VM and, when @need_vcpu or given, the vCPU paging mode of a request
+ * of the mem set: 0 with the VM referenced, or -errno with the extack.
+ */
+static int duet_nl_mem_target(struct genl_info *info, bool need_vcpu,
+			      struct duet_vm **vmp, struct duet_walk_mode *m,
+			      u8 *cpl, bool *has_vcpu)
+{
+	struct nlattr *vcpu_attr = info->attrs[DUET_A_MEM_VCPU_ID];
+	struct duet_vm *vm;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_MEM_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return -EINVAL;
+	}
+	if (need_vcpu && GENL_REQ_ATTR_CHECK(info, DUET_A_MEM_VCPU_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing vCPU id");
+		return -EINVAL;
+	}
+	vm = duet_nl_find_vm(genl_info_net(info), info->attrs[DUET_A_MEM_VM_ID],
+			     info->extack);
+	if (!vm)
+		return -ENOENT;
+	*has_vcpu = vcpu_attr;
+	if (vcpu_attr) {
+		err = duet_vcpu_walk_mode(vm, nla_get_u32(vcpu_attr), m, cpl);
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(info->extack, vcpu_attr, "no such vCPU");
+			duet_vm_put(vm);
+			return err;
+		}
+	}
+	*vmp = vm;
+	return 0;
+}
+
+int duet_nl_mem_read_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *gva = info->attrs[DUET_A_MEM_GVA];
+	struct nlattr *gpa = info->attrs[DUET_A_MEM_GPA];
+	struct nlattr *len_attr = info->attrs[DUET_A_MEM_LEN];
+	struct duet_gmem_ctx ctx = { .policy = DUET_GMEM_REPORT };
+	struct duet_walk_mode m;
+	struct sk_buff *msg;
+	struct duet_vm *vm;
+	bool has_vcpu;
+	u64 addr, done;
+	void *hdr, *buf;
+	int err, r;
+	u8 cpl = 0;
+	u32 len;
+
+	if (!gva == !gpa) {
+		NL_SET_ERR_MSG_ATTR(info->extack, gva ?: gpa,
+				    "exactly one of gva and gpa");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_MEM_LEN)) {
+		NL_SET_ERR_MSG(info->extack, "missing length");
+		return -EINVAL;
+	}
+	len = nla_get_u32(len_attr);
+	if (!len || len > DUET_MEM_READ_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+				    "length not within 1 to DUET_MEM_READ_MAX");
+		return -EINVAL;
+	}
+	if (gva && GENL_REQ_ATTR_CHECK(info, DUET_A_MEM_VCPU_ID)) {
+		NL_SET_ERR_MSG(info->extack, "a read by gva needs a vCPU");
+		return -EINVAL;
+	}
+	err = duet_nl_mem_target(info, gva, &vm, &m, &cpl, &has_vcpu);
+	if (err)
+		return err;
+
+	err = -ENOMEM;
+	buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto err_put_vm;
+	addr = nla_get_u64(gva ?: gpa);
+	if (gva)
+		r = duet_gmem_read_gva(vm, &m, addr, duet_nl_mem_access(cpl),
+				       buf, len, &ctx, &done);
+	else
+		r = duet_gmem_read_gpa(vm, addr, buf, len, &ctx, &done);
+	/* Only a VM without its process, or no time to read, is no answer. */
+	err = r;
+	if (r == -ESRCH) {
+		NL_SET_ERR_MSG(info->extack, "the VM's process is gone");
+		goto err_free_buf;
+	}
+	if (r == -ETIMEDOUT || r == -EINTR)
+		goto err_free_buf;
+
+	err = -ENOMEM;
+	msg = genlmsg_new(nla_total_size(done) + NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err_free_buf;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &duet_nl_family, 0, DUET_CMD_MEM_READ);
+	if (!hdr)
+		goto err_free_msg;
+	if (nla_put_u32(msg, DUET_A_MEM_VM_ID, vm->id) ||
+	    (has_vcpu && nla_put_u32(msg, DUET_A_MEM_VCPU_ID,
+				     nla_get_u32(info->attrs[DUET_A_MEM_VCPU_ID]))) ||
+	    nla_put_u64_64bit(msg, gva ? DUET_A_MEM_GVA : DUET_A_MEM_GPA, addr,
+			      DUET_A_MEM_PAD) ||
+	    nla_put_u32(msg, DUET_A_MEM_LEN, len) ||
+	    nla_put_u32(msg, DUET_A_MEM_DONE, done) ||
+	    nla_put(msg, DUET_A_MEM_DATA, done, buf) ||
+	    (r && duet_nl_put_fault(msg, &ctx.fault)))
+		goto err_free_msg;
+	genlmsg_end(msg, hdr);
+	kvfree(buf);
+	duet_vm_put(vm);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+err_free_buf:
+	kvfree(buf);
+err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+/* The walk access of DUET_ACCESS_* @access (and user at CPL 3). */
+static u32 duet_nl_walk_access(u32 access, u8 cpl)
+{
+	u32 a = DUET_WALK_NO_AD | DUET_WALK_AC;
+
+	if (access & DUET_ACCESS_WRITE)
+		a |= DUET_PFERR_WRITE;
+	if ((access & DUET_ACCESS_USER) || cpl == 3)
+		a |= DUET_PFERR_USER;
+	if (access & DUET_ACCESS_FETCH)
+		a |= DUET_PFERR_FETCH;
+	return a;
+}
+
+static int duet_nl_put_walk(struct sk_buff *msg, const struct duet_gmem_walk *w)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++) {
+		nest = nla_nest_start(msg, DUET_A_MEM_ENTRY);
+		if (!nest)
+			return -EMSGSIZE;
+		if (nla_put_u32(msg, DUET_A_MEM_ENTRY_LEVEL, w->top - i) ||
+		    nla_put_u64_64bit(msg, DUET_A_MEM_ENTRY_GPA, w->entry_gpa[i],
+				      DUET_A_MEM_ENTRY_PAD) ||
+		    nla_put_u64_64bit(msg, DUET_A_MEM_ENTRY_VALUE, w->entry[i],
+				      DUET_A_MEM_ENTRY_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(msg, nest);
+	}
+	return 0;
+}
+
+int duet_nl_vcpu_translate_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *access = info->attrs[DUET_A_MEM_ACCESS];
+	struct duet_gmem_walk w;
+	struct duet_walk_mode m;
+	struct sk_buff *msg;
+	struct duet_vm *vm;
+	bool has_vcpu;
+	void *hdr;
+	int err, r;
+	u8 cpl;
+	u64 gva;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_MEM_GVA)) {
+		NL_SET_ERR_MSG(info->extack, "missing gva");
+		return -EINVAL;
+	}
+	err = duet_nl_mem_target(info, true, &vm, &m, &cpl, &has_vcpu);
+	if (err)
+		return err;
+	gva = nla_get_u64(info->attrs[DUET_A_MEM_GVA]);
+	r = duet_gmem_translate(vm, &m, gva,
+				duet_nl_walk_access(access ? nla_get_u32(access) : 0,
+						    cpl), &w);
+	err = r;
+	if (r == -ESRCH) {
+		NL_SET_ERR_MSG(info->extack, "the VM's process is gone");
+		goto err_put_vm;
+	}
+	if (r == -ETIMEDOUT || r == -EINTR)
+		goto err_put_vm;
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err_put_vm;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &duet_nl_family, 0,
+				DUET_CMD_VCPU_TRANSLATE);
+	if (!hdr)
+		goto err_free_msg;
+	if (nla_put_u32(msg, DUET_A_MEM_VM_ID, vm->id) ||
+	    nla_put_u32(msg, DUET_A_MEM_VCPU_ID,
+			nla_get_u32(info->attrs[DUET_A_MEM_VCPU_ID])) ||
+	    nla_put_u64_64bit(msg, DUET_A_MEM_GVA, gva, DUET_A_MEM_PAD) ||
+	    (!r && nla_put_u64_64bit(msg, DUET_A_MEM_GPA, w.gpa,
+				     DUET_A_MEM_PAD)) ||
+	    (!r && nla_put_u32(msg, DUET_A_MEM_LEVEL, w.level)) ||
+	    duet_nl_put_walk(msg, &w) ||
+	    (r && duet_nl_put_fault(msg, &w.fault)))
+		goto err_free_msg;
+	genlmsg_end(msg, hdr);
+	duet_vm_put(vm);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+/*
  * Announce @vm on the monitor group of its namespace: created, or gone.
  * Best effort, as every multicast: a listener that falls behind gets
  * ENOBUFS, and no message is sent when memory is short.

@@ -42,6 +42,8 @@
 
 /* Step results besides 0 (go on) and -errno: resume the guest as it is. */
 #define SVM_IO_RESUME		1
+/* What svm_gmem_forward() returns once the guest has its exception. */
+static_assert(SVM_IO_RESUME == 1);
 
 /* One string I/O exit being handled. */
 struct svm_io_string {
@@ -258,7 +260,9 @@ static int svm_io_translate(struct vcpu_svm *svm, struct svm_io_string *io,
 
 /*
  * Read the instruction that exited (RIP up to the next RIP) from guest
- * memory and decode its prefixes.
+ * memory and decode its prefixes.  The read forwards its faults
+ * (svm_gmem_forward()): #PF with CR2 from the guest's page tables goes to
+ * the guest; memory that is not RAM ends in io->bad_gpa.
  */
 static int svm_io_fetch(struct vcpu_svm *svm, struct svm_io_string *io,
 			struct svm_io_insn *p)
@@ -267,9 +271,14 @@ static int svm_io_fetch(struct vcpu_svm *svm, struct svm_io_string *io,
 	/* The CPU fetched these bytes: accessed bits are already set. */
 	u32 access = DUET_PFERR_FETCH | DUET_WALK_NO_AD |
 		     (io->access & DUET_PFERR_USER);
+	struct duet_gmem_ctx ctx = {
+		.policy = DUET_GMEM_FORWARD,
+		.forward = svm_gmem_forward,
+		.opaque = &svm->vcpu,
+	};
 	u8 insn[SVM_IO_MAX_INSN_LEN];
-	u64 rip_mask, len, la, a, gpa;
-	unsigned int done, n;
+	u64 rip_mask, len, la, a, n, got;
+	unsigned int done;
 	bool is_ins;
 	int r;
 
@@ -283,17 +292,16 @@ static int svm_io_fetch(struct vcpu_svm *svm, struct svm_io_string *io,
 		return SVM_IO_RESUME;
 	la = io->mode64 ? save->rip : save->cs.base + save->rip;
 
+	/* In two parts where 32-bit linear addresses wrap around. */
 	for (done = 0; done < len; done += n) {
 		a = (la + done) & io->lin_mask;
-		n = min_t(u64, len - done, PAGE_SIZE - offset_in_page(a));
-		r = svm_io_translate(svm, io, a, access, &gpa);
+		n = min_t(u64, len - done, io->lin_mask - a + 1);
+		r = duet_gmem_read_gva(svm->vcpu.vm, &io->mode, a, access,
+				       insn + done, n, &ctx, &got);
+		if (r < 0)
+			io->bad_gpa = ctx.fault.gpa;
 		if (r)
 			return r;
-		r = duet_gpa_read(svm->vcpu.vm, gpa, insn + done, n);
-		if (r) {
-			io->bad_gpa = gpa;
-			return r;
-		}
 	}
 	/* Other bytes than those that exited (changed meanwhile): retry. */
 	if (svm_io_scan(insn, len, io->mode64, p) || p->len != len)

@@ -462,6 +462,11 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		c->event_inj_err = c->exit_int_info_err;
 	}
 
+	duet_vcpu_publish_paging(vcpu, &(struct duet_vcpu_paging){
+		.cr0 = svm->vmcb->save.cr0, .cr3 = svm->vmcb->save.cr3,
+		.cr4 = svm->vmcb->save.cr4, .efer = svm->vmcb->save.efer,
+		.cpl = svm->vmcb->save.cpl,
+	});
 	r = svm_handle_exit(svm);
 	if (!r)
 		svm_report_interruptibility(svm);

@@ -129,6 +129,9 @@ u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea, u32 size, bool down,
 		    bool write, bool checked);
 #endif
 
+/* inject.c: a DUET_GMEM_FORWARD handler; @opaque is the vCPU. */
+int svm_gmem_forward(void *opaque, const struct duet_gmem_fault *f);
+
 /* vmenter.S */
 void __svm_vcpu_run(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa);
 

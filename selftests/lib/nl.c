@@ -767,3 +767,133 @@ int _nl_vcpu_dump(struct nl_sock *nl, __u16 family, long long vm_id,
 		nl_put_u32(&req, DUET_A_VCPU_VM_ID, vm_id);
 	return nl_collect(nl, &req, &c, n, d);
 }
+
+static int nl_mem_fault_parse(const struct nlattr *nest, struct nl_mem_fault *f)
+{
+	const struct nlattr *tb[DUET_A_MEM_FAULT_MAX + 1];
+	int r;
+
+	r = nl_parse(nla_payload(nest), nla_payload_len(nest), tb,
+		     DUET_A_MEM_FAULT_MAX);
+	if (r && r != -ERANGE)
+		return -EBADMSG;
+	if (!tb[DUET_A_MEM_FAULT_KIND] ||
+	    nla_get_exact(tb[DUET_A_MEM_FAULT_KIND], &f->kind, 4) ||
+	    (tb[DUET_A_MEM_FAULT_ERRNO] &&
+	     nla_get_exact(tb[DUET_A_MEM_FAULT_ERRNO], &f->err, 4)) ||
+	    (tb[DUET_A_MEM_FAULT_ADDR] &&
+	     nla_get_exact(tb[DUET_A_MEM_FAULT_ADDR], &f->addr, 8)) ||
+	    (tb[DUET_A_MEM_FAULT_GPA] &&
+	     nla_get_exact(tb[DUET_A_MEM_FAULT_GPA], &f->gpa, 8)) ||
+	    (tb[DUET_A_MEM_FAULT_ERROR_CODE] &&
+	     nla_get_exact(tb[DUET_A_MEM_FAULT_ERROR_CODE], &f->error_code, 4)))
+		return -EBADMSG;
+	f->present = true;
+	return 0;
+}
+
+int _nl_mem_read(struct nl_sock *nl, __u16 family, __u32 vm_id,
+		 long long vcpu, bool gva, __u64 addr, __u32 len,
+		 struct nl_mem_read *out, struct nl_reply *rep)
+{
+	const struct nlattr *tb[DUET_A_MEM_MAX + 1];
+	const struct nlattr *attrs;
+	struct nl_msg req;
+	size_t alen;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	nl_msg_init(&req, family, DUET_CMD_MEM_READ, DUET_FAMILY_VERSION);
+	nl_put_u32(&req, DUET_A_MEM_VM_ID, vm_id);
+	if (vcpu >= 0)
+		nl_put_u32(&req, DUET_A_MEM_VCPU_ID, vcpu);
+	nl_put(&req, gva ? DUET_A_MEM_GVA : DUET_A_MEM_GPA, &addr, sizeof(addr));
+	nl_put_u32(&req, DUET_A_MEM_LEN, len);
+	r = _nl_request(nl, &req, rep);
+	if (r)
+		return r;
+	if (!rep->nlh)
+		return -ENODATA;
+	attrs = nl_genl_attrs(rep->nlh, &alen);
+	r = nl_parse(attrs, alen, tb, DUET_A_MEM_MAX);
+	if (r && r != -ERANGE)
+		return -EBADMSG;
+	if (!tb[DUET_A_MEM_DONE] || !tb[DUET_A_MEM_DATA] ||
+	    nla_get_exact(tb[DUET_A_MEM_DONE], &out->done, 4) ||
+	    out->done > len || out->done > sizeof(out->data) ||
+	    nla_payload_len(tb[DUET_A_MEM_DATA]) != out->done)
+		return -EBADMSG;
+	memcpy(out->data, nla_payload(tb[DUET_A_MEM_DATA]), out->done);
+	if (tb[DUET_A_MEM_FAULT])
+		return nl_mem_fault_parse(tb[DUET_A_MEM_FAULT], &out->fault);
+	return 0;
+}
+
+int _nl_vcpu_translate(struct nl_sock *nl, __u16 family, __u32 vm_id,
+		       __u32 vcpu, __u64 gva, long long access,
+		       struct nl_walk *w, struct nl_reply *rep)
+{
+	const struct nlattr *tb[DUET_A_MEM_MAX + 1];
+	const struct nlattr *etb[DUET_A_MEM_ENTRY_MAX + 1];
+	const struct nlattr *attrs, *a;
+	struct nl_msg req;
+	size_t alen, off;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	nl_msg_init(&req, family, DUET_CMD_VCPU_TRANSLATE, DUET_FAMILY_VERSION);
+	nl_put_u32(&req, DUET_A_MEM_VM_ID, vm_id);
+	nl_put_u32(&req, DUET_A_MEM_VCPU_ID, vcpu);
+	nl_put(&req, DUET_A_MEM_GVA, &gva, sizeof(gva));
+	if (access >= 0)
+		nl_put_u32(&req, DUET_A_MEM_ACCESS, access);
+	r = _nl_request(nl, &req, rep);
+	if (r)
+		return r;
+	if (!rep->nlh)
+		return -ENODATA;
+	attrs = nl_genl_attrs(rep->nlh, &alen);
+
+	/* entry is a multi-attr: index the others by hand, once each. */
+	memset(tb, 0, sizeof(tb));
+	for (off = 0; off + NLA_HDRLEN <= alen; off += NLA_ALIGN(a->nla_len)) {
+		unsigned int type;
+
+		a = (const struct nlattr *)((const char *)attrs + off);
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > alen)
+			return -EBADMSG;
+		type = a->nla_type & NLA_TYPE_MASK;
+		if (type != DUET_A_MEM_ENTRY) {
+			if (type > DUET_A_MEM_MAX)
+				continue;
+			if (tb[type])
+				return -EBADMSG;
+			tb[type] = a;
+			continue;
+		}
+		if (w->nr >= 5)
+			return -EBADMSG;
+		r = nl_parse(nla_payload(a), nla_payload_len(a), etb,
+			     DUET_A_MEM_ENTRY_MAX);
+		if ((r && r != -ERANGE) || !etb[DUET_A_MEM_ENTRY_LEVEL] ||
+		    !etb[DUET_A_MEM_ENTRY_GPA] || !etb[DUET_A_MEM_ENTRY_VALUE] ||
+		    nla_get_exact(etb[DUET_A_MEM_ENTRY_LEVEL],
+				  &w->entry_level[w->nr], 4) ||
+		    nla_get_exact(etb[DUET_A_MEM_ENTRY_GPA],
+				  &w->entry_gpa[w->nr], 8) ||
+		    nla_get_exact(etb[DUET_A_MEM_ENTRY_VALUE],
+				  &w->entry[w->nr], 8))
+			return -EBADMSG;
+		w->nr++;
+	}
+	if (tb[DUET_A_MEM_GPA]) {
+		w->has_gpa = true;
+		if (nla_get_exact(tb[DUET_A_MEM_GPA], &w->gpa, 8) ||
+		    !tb[DUET_A_MEM_LEVEL] ||
+		    nla_get_exact(tb[DUET_A_MEM_LEVEL], &w->level, 4))
+			return -EBADMSG;
+	}
+	if (tb[DUET_A_MEM_FAULT])
+		return nl_mem_fault_parse(tb[DUET_A_MEM_FAULT], &w->fault);
+	return 0;
+}

@@ -225,4 +225,45 @@ int _nl_vcpu_dump(struct nl_sock *nl, __u16 family, long long vm_id,
 		  struct nl_vcpu *vcpus, unsigned int max, unsigned int *n,
 		  struct nl_dump *d);
 
+/*
+ * The introspection ops mem-read and vcpu-translate, decoded (strictly,
+ * as above).  A fault nest, when the reply has one, fills @fault.
+ */
+struct nl_mem_fault {
+	bool present;
+	__u32 kind;			/* DUET_MEM_FAULT_* */
+	__u32 err;			/* positive errno */
+	__u64 addr, gpa;
+	__u32 error_code;
+};
+
+struct nl_mem_read {
+	__u32 done;
+	__u8 data[DUET_MEM_READ_MAX];
+	struct nl_mem_fault fault;
+};
+
+struct nl_walk {
+	bool has_gpa;
+	__u64 gpa;
+	__u32 level;
+	unsigned int nr;		/* entries */
+	__u32 entry_level[5];
+	__u64 entry_gpa[5], entry[5];
+	struct nl_mem_fault fault;
+};
+
+/*
+ * mem-read of @len bytes at @addr, a gva (@gva) or a gpa, in VM @vm_id with
+ * vCPU @vcpu (< 0: no vcpu-id attribute): 0 and @out, or -errno and
+ * @rep->extack.
+ */
+int _nl_mem_read(struct nl_sock *nl, __u16 family, __u32 vm_id,
+		 long long vcpu, bool gva, __u64 addr, __u32 len,
+		 struct nl_mem_read *out, struct nl_reply *rep);
+/* vcpu-translate of @gva; @access < 0: no access attribute. */
+int _nl_vcpu_translate(struct nl_sock *nl, __u16 family, __u32 vm_id,
+		       __u32 vcpu, __u64 gva, long long access,
+		       struct nl_walk *w, struct nl_reply *rep);
+
 #endif /* DUET_SELFTEST_NL_H */

@@ -9,6 +9,41 @@
 #define DUET_FAMILY_NAME	"duet"
 #define DUET_FAMILY_VERSION	1
 
+#define DUET_MEM_READ_MAX	16384
+
+/**
+ * enum duet_mem_fault - What stopped a guest-memory read or a translation.
+ * @DUET_MEM_FAULT_NONE: No fault.
+ * @DUET_MEM_FAULT_PF: The guest's page tables refuse the access: the guest
+ *   would take #PF with the error code given and CR2 = addr.
+ * @DUET_MEM_FAULT_GP: A non-canonical linear address (addr): the guest would
+ *   take #GP(0).
+ * @DUET_MEM_FAULT_HOST: The VMM's memory behind a memory slot is gone or
+ *   inaccessible (munmap, PROT_NONE), or the read timed out.
+ * @DUET_MEM_FAULT_NO_SLOT: No memory slot backs the byte (gpa), or a
+ *   paging-structure entry of the walk lies outside guest memory (gpa is its
+ *   address).
+ * @DUET_MEM_FAULT_NO_MM: The process that created the VM is gone.
+ */
+enum duet_mem_fault {
+	DUET_MEM_FAULT_NONE,
+	DUET_MEM_FAULT_PF,
+	DUET_MEM_FAULT_GP,
+	DUET_MEM_FAULT_HOST,
+	DUET_MEM_FAULT_NO_SLOT,
+	DUET_MEM_FAULT_NO_MM,
+};
+
+/**
+ * enum duet_access - Access type of a translation, as for the guest's own
+ *   access.
+ */
+enum duet_access {
+	DUET_ACCESS_WRITE = 1,
+	DUET_ACCESS_USER = 2,
+	DUET_ACCESS_FETCH = 4,
+};
+
 enum {
 	DUET_A_CAPS_BACKEND = 1,
 	DUET_A_CAPS_API_VERSION,
@@ -92,11 +127,53 @@ enum {
 };
 
 enum {
+	DUET_A_MEM_PAD = 1,
+	DUET_A_MEM_VM_ID,
+	DUET_A_MEM_VCPU_ID,
+	DUET_A_MEM_GVA,
+	DUET_A_MEM_GPA,
+	DUET_A_MEM_LEN,
+	DUET_A_MEM_ACCESS,
+	DUET_A_MEM_DATA,
+	DUET_A_MEM_DONE,
+	DUET_A_MEM_LEVEL,
+	DUET_A_MEM_ENTRY,
+	DUET_A_MEM_FAULT,
+
+	__DUET_A_MEM_MAX,
+	DUET_A_MEM_MAX = (__DUET_A_MEM_MAX - 1)
+};
+
+enum {
+	DUET_A_MEM_ENTRY_PAD = 1,
+	DUET_A_MEM_ENTRY_LEVEL,
+	DUET_A_MEM_ENTRY_GPA,
+	DUET_A_MEM_ENTRY_VALUE,
+
+	__DUET_A_MEM_ENTRY_MAX,
+	DUET_A_MEM_ENTRY_MAX = (__DUET_A_MEM_ENTRY_MAX - 1)
+};
+
+enum {
+	DUET_A_MEM_FAULT_PAD = 1,
+	DUET_A_MEM_FAULT_KIND,
+	DUET_A_MEM_FAULT_ERRNO,
+	DUET_A_MEM_FAULT_ADDR,
+	DUET_A_MEM_FAULT_GPA,
+	DUET_A_MEM_FAULT_ERROR_CODE,
+
+	__DUET_A_MEM_FAULT_MAX,
+	DUET_A_MEM_FAULT_MAX = (__DUET_A_MEM_FAULT_MAX - 1)
+};
+
+enum {
 	DUET_CMD_CAPS_GET = 1,
 	DUET_CMD_VM_GET,
 	DUET_CMD_VCPU_GET,
 	DUET_CMD_VM_CREATE_NTF,
 	DUET_CMD_VM_DELETE_NTF,
+	DUET_CMD_MEM_READ,
+	DUET_CMD_VCPU_TRANSLATE,
 
 	__DUET_CMD_MAX,
 	DUET_CMD_MAX = (__DUET_CMD_MAX - 1)

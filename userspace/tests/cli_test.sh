@@ -216,7 +216,7 @@ fi
 
 # vm show, vcpu show, monitor: help and argument errors.
 case $(run help; echo "$out") in
-*"OBJECT := { caps | vm | vcpu | monitor }"*) ok ;;
+*"OBJECT := { caps | vm | vcpu | mem | monitor }"*) ok ;;
 *) fail "help lists vcpu and monitor" ;;
 esac
 run vm help
@@ -317,6 +317,43 @@ if command -v strace >/dev/null; then
 		fail "'duet caps show' opened no netlink socket"
 	fi
 fi
+
+# mem read, vcpu walk: help and argument errors (no socket needed).
+run mem help
+case $out in "Usage: duet mem read vm ID [ vcpu N ] { gva | gpa } ADDR len N"*) ok ;;
+*) fail "mem help text: $out" ;; esac
+run vcpu help
+case $out in *"duet vcpu walk vm ID vcpu N gva ADDR"*) ok ;;
+*) fail "vcpu help has walk: $out" ;; esac
+run mem read vm 1 gpa 0x1000
+expect "mem read without len" 1 "" \
+	'Error: "mem read" needs "vm" and "len", see "duet mem help".'
+run mem read vm 1 gpa 0x1000 gva 0x1000 len 4
+expect "mem read gva and gpa" 1 "" \
+	'Error: "mem read" needs one of "gva" and "gpa".'
+run mem read vm 1 gva 0x1000 len 4
+expect "mem read gva without vcpu" 1 "" \
+	'Error: "gva" needs "vcpu", see "duet mem help".'
+run mem read vm 1 gpa 0x1000 len 16385
+expect "mem read len too big" 1 "" 'Error: "len 16385": not within 1 to 16384.'
+run mem read vm 1 gpa 0x1000 len 0
+expect "mem read len 0" 1 "" 'Error: "len 0": not within 1 to 16384.'
+run mem read vm 1 gpa zz len 4
+expect "mem read bad address" 1 "" 'Error: "gpa zz": not a number.'
+run mem read vm 1 vm 2 gpa 0 len 4
+expect "mem read duplicate vm" 1 "" 'Error: duplicate argument "vm".'
+run mem read vm 1 gpa 0 len 4 size 3
+expect "mem read unknown argument" 1 "" \
+	'Error: unknown argument "size", see "duet mem help".'
+run mem rea
+expect "no prefix match of mem read" 1 "" \
+	'Error: unknown mem command "rea", see "duet mem help".'
+run vcpu walk vm 1 gva 0x1000
+expect "vcpu walk without vcpu" 1 "" \
+	'Error: "vcpu walk" needs "vm", "vcpu" and "gva", see "duet vcpu help".'
+run vcpu walk vm 1 vcpu 0 gva 0x1000 gpa 3
+expect "vcpu walk unknown argument" 1 "" \
+	'Error: unknown argument "gpa", see "duet vcpu help".'
 
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
