@@ -10,6 +10,7 @@
 #include <linux/cpumask.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <uapi/linux/duet.h>
 
 #define DUET_NAME "duet"
@@ -133,6 +134,7 @@ struct duet_vcpu {
 	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
 	int mode;
 	int cpu;			/* CPU it last ran on, or -1 */
+	unsigned long requests;		/* DUET_REQ_* bits, set from any thread */
 	void *fpu;			/* guest XSAVE image (fpu.c) */
 	struct duet_cpuid_table *cpuid;	/* what CPUID returns */
 	struct duet_vcpu_stats stats;
@@ -190,7 +192,12 @@ struct duet_arch_ops {
 	void (*vm_unmap_range)(struct duet_vm *vm, u64 gfn, u64 npages);
 	struct duet_vcpu *(*vcpu_create)(struct duet_vm *vm);
 	void (*vcpu_free)(struct duet_vcpu *vcpu);
-	/* Enter the guest once and handle the exit: 1 resume, 0 userspace. */
+	/*
+	 * Run the guest, handling exits in the kernel while it can, and
+	 * return 1 to be called again (after duet_vcpu_should_leave() said
+	 * so, or an exit that needs preemption on), 0 to return to userspace
+	 * with the run area filled, or a negative errno.
+	 */
 	int (*vcpu_run)(struct duet_vcpu *vcpu);
 	void (*get_regs)(struct duet_vcpu *vcpu, struct duet_regs *regs);
 	void (*set_regs)(struct duet_vcpu *vcpu, const struct duet_regs *regs);
@@ -218,11 +225,25 @@ void duet_vm_put(struct duet_vm *vm);
 #define DUET_RUN_PAGES		2
 #define DUET_PIO_DATA_OFFSET	PAGE_SIZE
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
+/* Bits of duet_vcpu.requests. */
+enum { DUET_REQ_KICK };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
 #ifdef DUET_KUNIT
 int duet_vcpu_check_event(const struct duet_event *ev);
 #endif
+
+/*
+ * Whether a backend running the guest in a loop of its own must return to
+ * duet_vcpu_run() before the next entry: the scheduler, a signal or a
+ * DUET_KICK wants the thread.  Callers that decide about an entry call it
+ * after publishing IN_GUEST_MODE with interrupts off (see duet_vcpu_kick()).
+ */
+static inline bool duet_vcpu_should_leave(struct duet_vcpu *vcpu)
+{
+	return need_resched() || signal_pending(current) ||
+	       test_bit(DUET_REQ_KICK, &vcpu->requests);
+}
 
 /* cpuid.c */
 int duet_cpuid_setup(void);

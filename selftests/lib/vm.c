@@ -397,6 +397,8 @@ const char *exit_reason_str(__u32 reason)
 		[DUET_EXIT_SHUTDOWN]		= "SHUTDOWN",
 		[DUET_EXIT_INTR]		= "INTR",
 		[DUET_EXIT_INTERNAL_ERROR]	= "INTERNAL_ERROR",
+		[DUET_EXIT_IRQ_WINDOW_OPEN]	= "IRQ_WINDOW_OPEN",
+		[DUET_EXIT_KICK]		= "KICK",
 	};
 
 	if (reason >= ARRAY_SIZE(names) || !names[reason])
