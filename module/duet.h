@@ -11,6 +11,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
+#include <linux/sched/signal.h>
 #include <uapi/linux/duet.h>
 #include <uapi/linux/duet_netlink.h>
 
@@ -171,6 +172,7 @@ struct duet_vcpu {
 	/* OUTSIDE_GUEST_MODE or IN_GUEST_MODE, for kicks and TLB flushes. */
 	int mode;
 	int cpu;			/* CPU it last ran on, or -1 */
+	unsigned long requests;		/* DUET_REQ_* bits, set from any thread */
 	void *fpu;			/* guest XSAVE image (fpu.c) */
 	struct duet_cpuid_table *cpuid;	/* what CPUID returns */
 	struct duet_vcpu_stats stats;
@@ -237,7 +239,12 @@ struct duet_arch_ops {
 	void (*vm_unmap_range)(struct duet_vm *vm, u64 gfn, u64 npages);
 	struct duet_vcpu *(*vcpu_create)(struct duet_vm *vm);
 	void (*vcpu_free)(struct duet_vcpu *vcpu);
-	/* Enter the guest once and handle the exit: 1 resume, 0 userspace. */
+	/*
+	 * Run the guest, handling exits in the kernel while it can, and
+	 * return 1 to be called again (after duet_vcpu_should_leave() said
+	 * so, or an exit that needs preemption on), 0 to return to userspace
+	 * with the run area filled, or a negative errno.
+	 */
 	int (*vcpu_run)(struct duet_vcpu *vcpu);
 	void (*get_regs)(struct duet_vcpu *vcpu, struct duet_regs *regs);
 	void (*set_regs)(struct duet_vcpu *vcpu, const struct duet_regs *regs);
@@ -309,6 +316,8 @@ void duet_vm_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
 #define DUET_PIO_DATA_OFFSET	PAGE_SIZE
 #define DUET_PIO_DATA_SIZE	(DUET_RUN_PAGES * PAGE_SIZE - DUET_PIO_DATA_OFFSET)
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
+/* Bits of duet_vcpu.requests. */
+enum { DUET_REQ_KICK };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
 int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info);
@@ -330,6 +339,17 @@ bool duet_msr_efer_valid(u64 cur, u64 val, u64 allowed, bool paging,
 u64 duet_msr_efer_value(u64 cur, u64 val, bool host_initiated);
 int duet_msr_index_list_to_user(void __user *argp);
 int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
+/*
+ * Whether a backend running the guest in a loop of its own must return to
+ * duet_vcpu_run() before the next entry: the scheduler, a signal or a
+ * DUET_KICK wants the thread.  Callers that decide about an entry call it
+ * after publishing IN_GUEST_MODE with interrupts off (see duet_vcpu_kick()).
+ */
+static inline bool duet_vcpu_should_leave(struct duet_vcpu *vcpu)
+{
+	return need_resched() || signal_pending(current) ||
+	       test_bit(DUET_REQ_KICK, &vcpu->requests);
+}
 
 /* cpuid.c */
 int duet_cpuid_setup(void);

@@ -96,7 +96,9 @@ TRACE_EVENT(duet_userspace_exit,
 				       { DUET_EXIT_HLT, "hlt" },
 				       { DUET_EXIT_SHUTDOWN, "shutdown" },
 				       { DUET_EXIT_INTR, "intr" },
-				       { DUET_EXIT_INTERNAL_ERROR, "internal_error" }),
+				       { DUET_EXIT_INTERNAL_ERROR, "internal_error" },
+				       { DUET_EXIT_IRQ_WINDOW_OPEN, "irq_window_open" },
+				       { DUET_EXIT_KICK, "kick" }),
 		      __entry->ret)
 );
 

@@ -8,7 +8,10 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/uaccess.h>
+/* smp_send_reschedule() traces the IPI (6.3 and later). */
+#include <trace/events/ipi.h>
 
 #include "duet.h"
 #include "trace.h"
@@ -256,6 +259,63 @@ DUET_VISIBLE_IF_KUNIT int duet_vcpu_check_event(const struct duet_event *ev)
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vcpu_check_event);
 
+/*
+ * DUET_KICK: make the vCPU return from DUET_RUN with DUET_EXIT_KICK.  Runs
+ * without vcpu->mutex (the vCPU's own thread holds it inside DUET_RUN);
+ * the caller's reference on the file keeps @vcpu alive.
+ *
+ * The request is a bit, not a count: kicks that arrive before the vCPU
+ * notices one end one DUET_RUN.  It stays set until a DUET_RUN consumes
+ * it, so a kick is never lost: sent while the thread is outside DUET_RUN,
+ * or while DUET_RUN is returning for another reason, it ends the next
+ * DUET_RUN before the guest runs.
+ */
+static int duet_vcpu_kick(struct duet_vcpu *vcpu)
+{
+	int cpu, me;
+
+	set_bit(DUET_REQ_KICK, &vcpu->requests);
+	/*
+	 * Pairs with smp_store_mb() of vcpu->mode in the backend's entry
+	 * (svm_enter_guest()): either that entry sees the request after
+	 * publishing IN_GUEST_MODE, or we see IN_GUEST_MODE here and the IPI
+	 * makes the guest exit (physical interrupts are intercepted).
+	 */
+	smp_mb__after_atomic();
+	if (READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
+		return 0;
+
+	/*
+	 * With preemption off here, a CPU seen online stays online until
+	 * the IPI is sent (taking a CPU down needs every CPU to schedule).
+	 * Our own CPU cannot be running the vCPU in guest mode.
+	 */
+	me = get_cpu();
+	cpu = READ_ONCE(vcpu->cpu);
+	if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu))
+		smp_send_reschedule(cpu);
+	put_cpu();
+	return 0;
+}
+
+/* Consume a pending kick: whether DUET_RUN ends with DUET_EXIT_KICK. */
+static bool duet_vcpu_take_kick(struct duet_vcpu *vcpu)
+{
+	/* test_bit() first: no locked access on every iteration. */
+	if (!test_bit(DUET_REQ_KICK, &vcpu->requests) ||
+	    !test_and_clear_bit(DUET_REQ_KICK, &vcpu->requests))
+		return false;
+	vcpu->run->exit_reason = DUET_EXIT_KICK;
+	vcpu->stats.kick_exits++;
+	return true;
+}
+
+/*
+ * The generic run loop.  The backend runs the guest and handles what it
+ * can in its own loop, coming back here when the thread has other work
+ * (duet_vcpu_should_leave()) or an exit needs preemption on; here the
+ * thread reschedules, and signals and kicks end DUET_RUN.
+ */
 static int duet_vcpu_run(struct duet_vcpu *vcpu)
 {
 	struct duet_run *run = vcpu->run;
@@ -280,6 +340,10 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 			run->exit_reason = DUET_EXIT_INTR;
 			vcpu->stats.signal_exits++;
 			r = -EINTR;
+			break;
+		}
+		if (duet_vcpu_take_kick(vcpu)) {
+			r = 0;
 			break;
 		}
 		cond_resched();
@@ -309,6 +373,9 @@ static long duet_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
+	/* Before the lock: the vCPU's thread holds it inside DUET_RUN. */
+	if (ioctl == DUET_KICK)
+		return arg ? -EINVAL : duet_vcpu_kick(vcpu);
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 

@@ -4,36 +4,21 @@
  * resume the guest, 0 to return to userspace with the run area filled,
  * or a negative errno.
  *
- * Without nrip_save the CPU does not report the next RIP, so RIP advances
- * by the length of the intercepted instruction, which for the fixed-form
- * instructions handled here is known (svm_insn_len); IOIO reports its next
- * RIP in exit_info_2 on every CPU.
+ * Handlers that complete an instruction move RIP past it with
+ * svm_skip_insn(): rip.c knows where it ends (next_rip, EXITINFO2 or the
+ * length of a fixed-form instruction) or says it cannot tell.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <asm/trapnr.h>
 
 #include "svm_vcpu.h"
 #include "../trace.h"
-
-/* Lengths of the intercepted fixed-form instructions (opcode bytes). */
-#define SVM_INSN_LEN_CPUID	2	/* 0F A2 */
-#define SVM_INSN_LEN_HLT	1	/* F4 */
-#define SVM_INSN_LEN_VMMCALL	3	/* 0F 01 D9 */
 
 #define GP_VECTOR		13
 
 /* NPF exit_info_1 (APM "Nested versus Guest Page Faults"). */
 #define NPF_WRITE		BIT_ULL(1)
-
-void svm_skip_insn(struct vcpu_svm *svm, unsigned int len)
-{
-	struct vmcb *vmcb = svm->vmcb;
-
-	if (duet_caps.nrip_save && vmcb->control.next_rip)
-		vmcb->save.rip = vmcb->control.next_rip;
-	else
-		vmcb->save.rip += len;
-}
 
 static int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
 {
@@ -46,6 +31,33 @@ static int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
 	run->internal.data[1] = svm->vmcb->control.exit_info_1;
 	run->internal.data[2] = svm->vmcb->control.exit_info_2;
 	return 0;
+}
+
+/*
+ * Complete the intercepted instruction: move RIP past it, and end the
+ * interrupt shadow it may have been in (APM "Interrupt Shadows": the
+ * shadow covers one instruction, now done).  False when its end is
+ * unknown (duet_svm_next_rip()): the handler must then stop with
+ * svm_skip_failed() instead of guessing.
+ */
+bool svm_skip_insn(struct vcpu_svm *svm)
+{
+	struct vmcb *vmcb = svm->vmcb;
+	u64 rip;
+
+	if (duet_svm_next_rip(vmcb->control.exit_code, vmcb->save.rip,
+			      vmcb->control.next_rip, vmcb->control.exit_info_2,
+			      duet_caps.nrip_save, &rip))
+		return false;
+	vmcb->save.rip = rip;
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
+	return true;
+}
+
+/* What a handler returns when svm_skip_insn() failed: an internal error. */
+int svm_skip_failed(struct vcpu_svm *svm)
+{
+	return svm_internal_error(svm, DUET_INTERNAL_NO_NEXT_RIP);
 }
 
 /* Queue #GP(0) for the next entry; the faulting instruction is not skipped. */
@@ -84,14 +96,14 @@ static int cpuid_interception(struct vcpu_svm *svm)
 	regs[VCPU_REGS_RBX] = e ? e->ebx : 0;
 	regs[VCPU_REGS_RCX] = e ? e->ecx : 0;
 	regs[VCPU_REGS_RDX] = e ? e->edx : 0;
-	svm_skip_insn(svm, SVM_INSN_LEN_CPUID);
-	return 1;
+	return svm_skip_insn(svm) ? 1 : svm_skip_failed(svm);
 }
 
 static int halt_interception(struct vcpu_svm *svm)
 {
 	svm->vcpu.stats.halt_exits++;
-	svm_skip_insn(svm, SVM_INSN_LEN_HLT);
+	if (!svm_skip_insn(svm))
+		return svm_skip_failed(svm);
 	svm->vcpu.run->exit_reason = DUET_EXIT_HLT;
 	return 0;
 }
@@ -102,7 +114,8 @@ static int vmmcall_interception(struct vcpu_svm *svm)
 	unsigned long *regs = svm->regs;
 
 	svm->vcpu.stats.hypercall_exits++;
-	svm_skip_insn(svm, SVM_INSN_LEN_VMMCALL);
+	if (!svm_skip_insn(svm))
+		return svm_skip_failed(svm);
 	if (svm->vmcb->save.rax == DUET_HC_NOP) {
 		svm->vmcb->save.rax = 0;
 		return 1;
@@ -145,11 +158,13 @@ static int shutdown_interception(struct vcpu_svm *svm)
 }
 
 static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = db_interception,
 	[SVM_EXIT_INTR]		= intr_interception,
 	[SVM_EXIT_NMI]		= intr_interception,
 	[SVM_EXIT_SMI]		= intr_interception,
 	[SVM_EXIT_VINTR]	= vintr_interception,
 	[SVM_EXIT_CPUID]	= cpuid_interception,
+	[SVM_EXIT_IRET]		= iret_interception,
 	[SVM_EXIT_HLT]		= halt_interception,
 	[SVM_EXIT_IOIO]		= io_interception,
 	[SVM_EXIT_MSR]		= msr_interception,

@@ -200,6 +200,18 @@ DUET_VISIBLE_IF_KUNIT u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea,
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(svm_io_seg_room);
 
+
+/*
+ * Move past the I/O instruction: APM "IN and OUT Intercepts" stores its
+ * next RIP in EXITINFO2 on every CPU, so svm_skip_insn() cannot fail here;
+ * it also ends an interrupt shadow, as executing the instruction does.
+ */
+static void svm_io_next_insn(struct vcpu_svm *svm)
+{
+	if (!svm_skip_insn(svm))
+		svm->vmcb->save.rip = svm->vmcb->control.exit_info_2;
+}
+
 static struct vmcb_seg *svm_io_seg(struct vmcb_save_area *save, int seg)
 {
 	switch (seg) {
@@ -452,7 +464,6 @@ static void svm_io_set_reg(unsigned long *reg, u64 val, u64 ea_mask)
 
 static int svm_io_string(struct vcpu_svm *svm, struct svm_io_string *io)
 {
-	struct vmcb_control_area *c = &svm->vmcb->control;
 	struct vmcb_save_area *save = &svm->vmcb->save;
 	struct duet_run *run = svm->vcpu.run;
 	unsigned long *regs = svm->regs;
@@ -474,7 +485,7 @@ static int svm_io_string(struct vcpu_svm *svm, struct svm_io_string *io)
 	io->left = io->rep ? regs[VCPU_REGS_RCX] & io->ea_mask : 1;
 	if (!io->left) {
 		/* REP with a zero count: no element, no exception. */
-		save->rip = c->exit_info_2;
+		svm_io_next_insn(svm);
 		return SVM_IO_RESUME;
 	}
 	r = svm_io_linear(svm, io);
@@ -504,7 +515,7 @@ static int svm_io_string(struct vcpu_svm *svm, struct svm_io_string *io)
 		svm_io_set_reg(&regs[VCPU_REGS_RCX], io->left - count,
 			       io->ea_mask);
 	if (!io->rep || io->left == count)
-		save->rip = c->exit_info_2;
+		svm_io_next_insn(svm);
 
 	run->exit_reason = DUET_EXIT_IO;
 	run->io.direction = io->in ? DUET_EXIT_IO_IN : DUET_EXIT_IO_OUT;
@@ -559,7 +570,6 @@ int io_interception(struct vcpu_svm *svm)
 		run->io.direction = DUET_EXIT_IO_OUT;
 		memcpy(duet_vcpu_pio_data(&svm->vcpu), &rax, io.size);
 	}
-	/* APM: exit_info_2 holds the RIP of the next instruction. */
-	svm->vmcb->save.rip = c->exit_info_2;
+	svm_io_next_insn(svm);
 	return 0;
 }

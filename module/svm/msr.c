@@ -14,7 +14,6 @@
 
 #include "svm_vcpu.h"
 
-#define SVM_INSN_LEN_MSR	2	/* RDMSR 0F 32, WRMSR 0F 30 */
 
 /*
  * SDM names of two MTRR MSRs; the kernel's own (MSR_MTRRcap,
@@ -278,7 +277,9 @@ void svm_complete_msr(struct duet_vcpu *vcpu, bool write, u64 data, bool gp)
 	}
 	if (!write)
 		svm_rdmsr_result(svm, data);
-	svm_skip_insn(svm, SVM_INSN_LEN_MSR);
+	/* The exit is still the MSR intercept: its length is known. */
+	if (!svm_skip_insn(svm))
+		svm_inject_gp(svm);
 }
 
 /*
@@ -323,6 +324,5 @@ int msr_interception(struct vcpu_svm *svm)
 	}
 	if (!write)
 		svm_rdmsr_result(svm, data);
-	svm_skip_insn(svm, SVM_INSN_LEN_MSR);
-	return 1;
+	return svm_skip_insn(svm) ? 1 : svm_skip_failed(svm);
 }

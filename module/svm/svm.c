@@ -17,15 +17,14 @@
 
 /*
  * Per-CPU state: the VMRUN host state-save area (VM_HSAVE_PA) and what the
- * MSR held before duet, the page the host's VMSAVE/VMLOAD use around each
- * entry, and the ASID allocator.
+ * MSR held before duet, the page the host's VMSAVE/VMLOAD use around
+ * guest entries, and the ASID allocator (flush.c).
  */
 struct svm_cpu {
 	struct page *hsave;
 	u64 old_hsave_pa;
 	struct page *host_save;
-	u32 next_asid;
-	u64 asid_generation;
+	struct svm_cpu_asids asids;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
@@ -45,30 +44,12 @@ u64 svm_host_save_pa(int cpu)
 }
 
 /*
- * Give @svm an ASID valid on @cpu.  ASIDs are handed out once per
- * generation; when they run out, a new generation starts and the first
- * VMRUN of it flushes every ASID's TLB entries (TLB_CONTROL), which is
- * also how entries left by earlier users of the hardware go away.  A vCPU
- * that moved to another CPU gets a fresh ASID there, so it never runs on
- * entries cached for an ASID elsewhere.
+ * @cpu's ASID allocator, for duet_svm_flush_decide() at entries on @cpu
+ * (with preemption and interrupts off, so that it is theirs alone).
  */
-void svm_new_asid_if_needed(struct vcpu_svm *svm, int cpu)
+struct svm_cpu_asids *svm_cpu_asids(int cpu)
 {
-	struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
-	struct vmcb_control_area *c = &svm->vmcb->control;
-
-	if (svm->asid_cpu == cpu && svm->asid_generation == sc->asid_generation)
-		return;
-
-	if (sc->next_asid > duet_caps.nr_asids) {
-		sc->asid_generation++;
-		sc->next_asid = 1;
-		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
-	}
-	svm->asid = sc->next_asid++;
-	svm->asid_generation = sc->asid_generation;
-	svm->asid_cpu = cpu;
-	c->asid = svm->asid;
+	return &per_cpu_ptr(&svm_cpus, cpu)->asids;
 }
 
 static enum duet_refusal svm_probe(struct duet_caps *caps)
@@ -129,9 +110,8 @@ static int svm_hardware_setup(void)
 			svm_hardware_unsetup();
 			return -ENOMEM;
 		}
-		/* Start past the last ASID: the first entry flushes them all. */
-		sc->next_asid = U32_MAX;
-		sc->asid_generation = 1;
+		/* No ASID given yet: the first entry starts a generation. */
+		sc->asids = (struct svm_cpu_asids){};
 	}
 	return 0;
 }
@@ -153,6 +133,12 @@ static int svm_cpu_enable(void)
 	rdmsrl(MSR_VM_HSAVE_PA, sc->old_hsave_pa);
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	/*
+	 * Whatever ran on this CPU since it last ran duet's guests (it was
+	 * offline, or never enabled) may have left tagged TLB entries: the
+	 * next entry here starts a new ASID generation, flushing them.
+	 */
+	sc->asids.next = 0;
 	return 0;
 }
 

@@ -5,9 +5,11 @@
  */
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <asm/msr.h>
+#include <asm/trapnr.h>
 
 #include "svm_vcpu.h"
 #include "../trace.h"
@@ -60,7 +62,7 @@ static void svm_flush_ipi(void *unused)
 /*
  * Unmap a range and make sure no vCPU can use a stale translation of it
  * before the caller unpins the pages: bump tlb_gen (every entry compares
- * it, in svm_vcpu_run(), after publishing IN_GUEST_MODE) and wait for the
+ * it, in svm_enter_guest(), after publishing IN_GUEST_MODE) and wait for the
  * vCPUs now in guest mode to exit.
  */
 void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
@@ -74,7 +76,7 @@ void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
 		return;
 
 	atomic_inc(&svm_vm->tlb_gen);
-	/* Pairs with smp_store_mb() of vcpu->mode in svm_vcpu_run(). */
+	/* Pairs with smp_store_mb() of vcpu->mode in svm_enter_guest(). */
 	smp_mb__after_atomic();
 	for (i = 0; i < DUET_MAX_VCPUS; i++) {
 		struct duet_vcpu *vcpu = vm->vcpus[i];
@@ -145,7 +147,7 @@ static void svm_init_control(struct vcpu_svm *svm, struct svm_vm *svm_vm)
 	c->int_ctl = V_INTR_MASKING;
 	c->nested_ctl = NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = __pa(svm_vm->npt.root);
-	/* No ASID yet: svm_vcpu_run() assigns one before the first VMRUN. */
+	/* No ASID yet: svm_enter_guest() assigns one before the first VMRUN. */
 	c->asid = 0;
 }
 
@@ -167,8 +169,8 @@ struct duet_vcpu *svm_vcpu_create(struct duet_vm *vm)
 	svm->regs[VCPU_REGS_RDX] = 0x600;	/* reset value: family 6 */
 	svm_init_save_area(&svm->vmcb->save);
 	svm_init_control(svm, to_svm_vm(vm));
-	svm->tlb_gen = atomic_read(&to_svm_vm(vm)->tlb_gen);
-	svm->asid_cpu = -1;
+	svm->asid.tlb_gen = atomic_read(&to_svm_vm(vm)->tlb_gen);
+	svm->asid.cpu = -1;
 	svm->pending_irq = -1;
 	return &svm->vcpu;
 }
@@ -203,7 +205,7 @@ void svm_get_regs(struct duet_vcpu *vcpu, struct duet_regs *r)
 	r->r14 = g[VCPU_REGS_R14];
 	r->r15 = g[VCPU_REGS_R15];
 	r->rip = svm->vmcb->save.rip;
-	r->rflags = svm->vmcb->save.rflags;
+	r->rflags = svm_get_rflags(svm);
 }
 
 void svm_set_regs(struct duet_vcpu *vcpu, const struct duet_regs *r)
@@ -228,8 +230,7 @@ void svm_set_regs(struct duet_vcpu *vcpu, const struct duet_regs *r)
 	g[VCPU_REGS_R14] = r->r14;
 	g[VCPU_REGS_R15] = r->r15;
 	svm->vmcb->save.rip = r->rip;
-	/* Bit 1 of RFLAGS always reads as 1. */
-	svm->vmcb->save.rflags = r->rflags | X86_EFLAGS_FIXED;
+	svm_set_rflags(svm, r->rflags);
 }
 
 static void svm_seg_to_user(struct duet_segment *u, const struct vmcb_seg *s)
@@ -353,10 +354,7 @@ static void svm_prepare_events(struct vcpu_svm *svm)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	bool want_window;
 
-	if (!(c->event_inj & SVM_EVTINJ_VALID) && svm->pending_nmi) {
-		c->event_inj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
-		svm->pending_nmi = false;
-	}
+	svm_nmi_prepare(svm);
 	if (svm->pending_irq >= 0 && svm_interruptible(svm)) {
 		c->event_inj = svm->pending_irq | SVM_EVTINJ_TYPE_INTR |
 			       SVM_EVTINJ_VALID;
@@ -385,71 +383,111 @@ void svm_report_interruptibility(struct vcpu_svm *svm)
 }
 
 /*
- * Enter the guest once.  Preemption stays off from the ASID decision to
- * the end of the exit's first handling, so that the ASID and the VMCB's
- * TLB_CONTROL always describe the CPU that runs the guest.
+ * Exits whose handlers never sleep, handled in svm_vcpu_run()'s loop with
+ * preemption off and the guest FPU loaded.  Every other exit (a nested
+ * page fault takes mmu_lock and pins pages) is handled after leaving it.
+ * Exits to userspace gain nothing from the loop and are not listed.
  */
-int svm_vcpu_run(struct duet_vcpu *vcpu)
+static bool svm_exit_is_fast(u64 code)
 {
-	struct vcpu_svm *svm = to_svm(vcpu);
-	struct svm_vm *svm_vm = to_svm_vm(vcpu->vm);
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	int cpu, gen, r;
-
-	/* Userspace asked to hear when an interrupt can go in: it can now. */
-	if (vcpu->run->request_interrupt_window && svm_interruptible(svm) &&
-	    svm->pending_irq < 0) {
-		vcpu->run->exit_reason = DUET_EXIT_IRQ_WINDOW_OPEN;
-		svm_report_interruptibility(svm);
-		return 0;
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_VINTR:
+	case SVM_EXIT_CPUID:
+	case SVM_EXIT_IRET:
+	case SVM_EXIT_MSR:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
+		return true;
+	default:
+		return false;
 	}
-	svm_prepare_events(svm);
+}
 
-	preempt_disable();
-	cpu = smp_processor_id();
+/* Userspace asked to hear when an interrupt can go in: it can now. */
+static bool svm_window_open_for_user(struct vcpu_svm *svm)
+{
+	if (!svm->vcpu.run->request_interrupt_window ||
+	    !svm_interruptible(svm) || svm->pending_irq >= 0)
+		return false;
+	svm->vcpu.run->exit_reason = DUET_EXIT_IRQ_WINDOW_OPEN;
+	return true;
+}
+
+/* What entries from svm_vcpu_run()'s loop need of the CPU it runs on. */
+struct svm_entry_cpu {
+	int cpu;
+	u64 host_save_pa;		/* the host's VMSAVE area */
+	struct svm_cpu_asids *asids;	/* the ASID allocator */
+	bool note_qs;			/* tell RCU at the next entry */
+};
+
+/*
+ * One VMRUN on @e->cpu, preemption off; false (and no VMRUN) when the
+ * thread must go back to duet_vcpu_run() first.
+ */
+static bool svm_enter_guest(struct vcpu_svm *svm, struct svm_entry_cpu *e)
+{
+	struct duet_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int tlb_gen;
+
 	local_irq_disable();
-
-	/* Pairs with smp_mb__after_atomic() in svm_vm_unmap_range(). */
+	/*
+	 * Pairs with smp_mb__after_atomic() in svm_vm_unmap_range() and in
+	 * duet_vcpu_kick(): they either see IN_GUEST_MODE and send an IPI
+	 * (held until the VMRUN below, which then exits at once), or we see
+	 * their tlb_gen and kick request here.
+	 */
 	smp_store_mb(vcpu->mode, IN_GUEST_MODE);
-	WRITE_ONCE(vcpu->cpu, cpu);
-	if (need_resched() || signal_pending(current)) {
+	if (duet_vcpu_should_leave(vcpu)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
-		preempt_enable();
-		return 1;
+		return false;
 	}
 
-	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	svm_new_asid_if_needed(svm, cpu);
-	gen = atomic_read(&svm_vm->tlb_gen);
-	if (gen != svm->tlb_gen) {
-		/*
-		 * Nested mappings went away since this vCPU last flushed.
-		 * Without flush-by-ASID, TLB_CONTROL can only flush all.
-		 */
-		c->tlb_ctl = duet_caps.flush_by_asid ? TLB_CONTROL_FLUSH_ASID :
-						       TLB_CONTROL_FLUSH_ALL_ASID;
-		svm->tlb_gen = gen;
-	}
+	/* No return between the decision and VMRUN: see flush.c. */
+	tlb_gen = atomic_read(&to_svm_vm(vcpu->vm)->tlb_gen);
+	c->tlb_ctl = duet_svm_flush_decide(&svm->asid, e->asids, e->cpu,
+					   tlb_gen, duet_caps.nr_asids,
+					   duet_caps.flush_by_asid);
+	c->asid = svm->asid.asid;
 
+	/*
+	 * The guest holds no RCU references: its time counts as a
+	 * quiescent state, as userspace's does.  svm_vcpu_run()'s loop
+	 * keeps preemption off for long, so report one after host
+	 * interrupts (the tick among them: when RCU may be waiting for this
+	 * CPU); not at every entry, which costs.
+	 */
+	if (e->note_qs)
+		rcu_note_context_switch(false);
 	trace_duet_entry(vcpu->id, svm->vmcb->save.rip);
-	duet_fpu_load(vcpu->fpu);
+
 	asm volatile("clgi" ::: "memory");
-	/* Host FS/GS/TR/syscall MSRs, restored by VMLOAD after #VMEXIT. */
-	asm volatile("vmsave %%rax" : : "a"(svm_host_save_pa(cpu)) : "memory");
 	/*
 	 * RFLAGS.IF at VMRUN decides whether physical interrupts exit the
 	 * guest (V_INTR_MASKING); GIF=0 keeps them pending in the host.
 	 */
 	raw_local_irq_enable();
-	__svm_vcpu_run(svm->vmcb_pa, svm->regs, svm_host_save_pa(cpu));
+	__svm_vcpu_run(svm->vmcb_pa, svm->regs, e->host_save_pa, svm->spec_ctrl);
 	raw_local_irq_disable();
 	asm volatile("stgi" ::: "memory");
-	duet_fpu_put(vcpu->fpu);
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	duet_svm_flush_entered(&svm->asid, e->asids,
+			       (u32)c->exit_code != (u32)SVM_EXIT_INVALID);
+	/* Host interrupts held since CLGI (the INTR exit's cause) run here. */
 	local_irq_enable();
-	preempt_enable();
+	return true;
+}
+
+/* Bookkeeping every exit needs before its handler. */
+static void svm_complete_exit(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
 
 	/* EVENTINJ was consumed by the entry. */
 	c->event_inj = 0;
@@ -461,13 +499,77 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		c->event_inj = c->exit_int_info;
 		c->event_inj_err = c->exit_int_info_err;
 	}
+	svm_nmi_after_exit(svm);
+}
 
+/*
+ * Run the guest until an exit needs more than a handler that cannot sleep.
+ *
+ * Preemption stays off and the guest FPU loaded across consecutive exits
+ * handled in the kernel (svm_exit_is_fast()): the loop re-enters directly
+ * while the handler says resume and duet_vcpu_should_leave() finds no
+ * work for duet_vcpu_run().  The host's VMSAVE happens once per call: the
+ * state it saves (FS/GS/TR/LDTR, KernelGSBase, the syscall MSRs) cannot
+ * change while this thread stays in the kernel on this CPU.  Interrupts
+ * are enabled after every exit, so host interrupts are served each time;
+ * a pinned CPU also keeps the ASID and TLB_CONTROL describing the CPU that
+ * runs the guest.
+ */
+int svm_vcpu_run(struct duet_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct svm_entry_cpu e = {};
+	bool deferred = false;
+	u64 code;
+	int r;
+
+	preempt_disable();
+	duet_fpu_load(vcpu->fpu);
+	e.cpu = smp_processor_id();
+	e.host_save_pa = svm_host_save_pa(e.cpu);
+	e.asids = svm_cpu_asids(e.cpu);
+	asm volatile("vmsave %%rax" : : "a"(e.host_save_pa) : "memory");
+	/* For kicks and flushes: set before IN_GUEST_MODE can be seen. */
+	WRITE_ONCE(vcpu->cpu, e.cpu);
+
+	for (;;) {
+		if (svm_window_open_for_user(svm)) {
+			r = 0;
+			break;
+		}
+		svm_prepare_events(svm);
+		if (!svm_enter_guest(svm, &e)) {
+			r = 1;
+			break;
+		}
+		svm_complete_exit(svm);
+		code = svm->vmcb->control.exit_code;
+		if (!svm_exit_is_fast(code)) {
+			deferred = true;
+			break;
+		}
+		e.note_qs = code == SVM_EXIT_INTR || code == SVM_EXIT_NMI ||
+			    code == SVM_EXIT_SMI;
+		r = svm_handle_exit(svm);
+		if (r != 1 || duet_vcpu_should_leave(vcpu))
+			break;
+	}
+
+	duet_fpu_put(vcpu->fpu);
+	preempt_enable();
+
+	/*
+	 * For introspection from other threads: the paging state as of the
+	 * last exit, published once per trip through this loop rather than
+	 * at every fast exit (the guest changes CR3 without exits anyway).
+	 */
 	duet_vcpu_publish_paging(vcpu, &(struct duet_vcpu_paging){
 		.cr0 = svm->vmcb->save.cr0, .cr3 = svm->vmcb->save.cr3,
 		.cr4 = svm->vmcb->save.cr4, .efer = svm->vmcb->save.efer,
 		.cpl = svm->vmcb->save.cpl,
 	});
-	r = svm_handle_exit(svm);
+	if (deferred)
+		r = svm_handle_exit(svm);
 	if (!r)
 		svm_report_interruptibility(svm);
 	return r;

@@ -29,17 +29,46 @@ struct svm_vm {
 	void *msrpm;			/* shared by the VM's vCPUs */
 };
 
+/*
+ * A vCPU's ASID and the nested mappings its TLB entries were last flushed
+ * for; updated by duet_svm_flush_decide() (flush.c).
+ */
+struct svm_vcpu_asid {
+	u32 asid;			/* 0: none yet */
+	int cpu;			/* CPU the ASID belongs to, or -1 */
+	u64 generation;			/* that CPU's generation when given */
+	int tlb_gen;			/* svm_vm.tlb_gen last flushed for */
+};
+
+/* One CPU's ASID allocator (flush.c); svm.c keeps one a CPU. */
+struct svm_cpu_asids {
+	u32 next;			/* next ASID to give; 0: none given yet */
+	u64 generation;
+	/* A generation started and no VMRUN on this CPU has flushed yet. */
+	bool flush_all_pending;
+};
+
 struct vcpu_svm {
 	struct duet_vcpu vcpu;
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
 	unsigned long regs[NR_VCPU_REGS];
-	u32 asid;
-	u64 asid_generation;
-	int asid_cpu;			/* CPU the ASID belongs to */
-	int tlb_gen;			/* svm_vm.tlb_gen last flushed for */
+	struct svm_vcpu_asid asid;
+	/*
+	 * IA32_SPEC_CTRL while the guest runs (vmenter.S swaps it when the
+	 * host has the MSR).  Always 0 for now: the guest cannot write it
+	 * (RDMSR/WRMSR of it take the unemulated-MSR path).
+	 */
+	u64 spec_ctrl;
 	int pending_irq;		/* vector waiting for a window, or -1 */
-	bool pending_nmi;
+	bool pending_nmi;		/* an NMI waits to be injected */
+	/* NMI blocking without vNMI (nmi.c). */
+	bool nmi_masked;		/* an injected NMI is in service */
+	bool awaiting_iret;		/* its IRET was intercepted ... */
+	u64 iret_rip;			/* ... at this RIP, maybe not done yet */
+	bool nmi_singlestep;		/* TF set by duet to see the IRET end */
+	u64 singlestep_rflags;		/* the guest's own TF and RF then */
+	u64 singlestep_dr6;		/* and its DR6 */
 	/* The MMIO instruction being emulated (mmio.c), and its NPF's exit_info_1. */
 	struct duet_emu_ctxt emu;
 	u64 mmio_fault_info;
@@ -67,8 +96,28 @@ static inline struct svm_vm *to_svm_vm(struct duet_vm *vm)
 
 /* svm.c */
 u64 svm_iopm_pa(void);
-void svm_new_asid_if_needed(struct vcpu_svm *svm, int cpu);
+struct svm_cpu_asids *svm_cpu_asids(int cpu);
 u64 svm_host_save_pa(int cpu);
+
+/* flush.c */
+u8 duet_svm_flush_decide(struct svm_vcpu_asid *v, struct svm_cpu_asids *c,
+			 int cpu, int tlb_gen, u32 nr_asids,
+			 bool flush_by_asid);
+void duet_svm_flush_entered(struct svm_vcpu_asid *v, struct svm_cpu_asids *c,
+			    bool entered);
+
+/* rip.c */
+unsigned int duet_svm_insn_len(u64 exit_code);
+int duet_svm_next_rip(u64 exit_code, u64 rip, u64 next_rip, u64 exit_info_2,
+		      bool nrip_save, u64 *new_rip);
+
+/* nmi.c */
+void svm_nmi_prepare(struct vcpu_svm *svm);
+void svm_nmi_after_exit(struct vcpu_svm *svm);
+u64 svm_get_rflags(struct vcpu_svm *svm);
+void svm_set_rflags(struct vcpu_svm *svm, u64 rflags);
+int iret_interception(struct vcpu_svm *svm);
+int db_interception(struct vcpu_svm *svm);
 
 /* svm_vcpu.c */
 struct duet_vcpu *svm_vcpu_create(struct duet_vm *vm);
@@ -86,8 +135,9 @@ void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages);
 
 /* exits.c */
 int svm_handle_exit(struct vcpu_svm *svm);
+bool svm_skip_insn(struct vcpu_svm *svm);
+int svm_skip_failed(struct vcpu_svm *svm);
 int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio);
-void svm_skip_insn(struct vcpu_svm *svm, unsigned int len);
 void svm_inject_gp(struct vcpu_svm *svm);
 
 /* msr.c */
@@ -133,6 +183,7 @@ u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea, u32 size, bool down,
 int svm_gmem_forward(void *opaque, const struct duet_gmem_fault *f);
 
 /* vmenter.S */
-void __svm_vcpu_run(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa);
+void __svm_vcpu_run(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa,
+		    u64 spec_ctrl);
 
 #endif /* DUET_SVM_VCPU_H */

@@ -250,9 +250,12 @@ struct duet_cpuid {
  * @error_code: pushed by the exception when the flag is set
  * @reserved:   must be 0
  *
- * An exception or NMI is delivered at the next entry.  An interrupt is
- * delivered as soon as the guest can take it (RFLAGS.IF set, no interrupt
- * shadow); until then it stays pending, and a second one gives -EBUSY.
+ * An exception is delivered at the next entry.  An NMI is too, unless NMIs
+ * are blocked: from the delivery of an NMI until its handler's IRET has
+ * completed (and for the one instruction of an interrupt shadow); then it
+ * waits and goes in right after that IRET.  An interrupt is delivered as
+ * soon as the guest can take it (RFLAGS.IF set, no interrupt shadow).
+ * One event of each kind may wait; another gives -EBUSY.
  */
 struct duet_event {
 	__u32 type;
@@ -351,9 +354,13 @@ struct duet_xsave {
 
 /*
  * DUET_KICK - make the vCPU leave guest mode and return from DUET_RUN with
- * DUET_EXIT_KICK, from any thread, without waiting for its ioctl lock.  A
- * kick of a vCPU outside DUET_RUN ends the next DUET_RUN before it enters
- * the guest.  The argument must be 0.
+ * DUET_EXIT_KICK (DUET_RUN returns 0), from any thread, without waiting
+ * for its ioctl lock.  A kick of a vCPU outside DUET_RUN ends the next
+ * DUET_RUN before it enters the guest (after completing the last exit's
+ * IN or hypercall result).  A kick is never lost: when DUET_RUN returns
+ * for another reason first (an exit to userspace, -EINTR), the kick ends
+ * the next DUET_RUN.  Kicks do not add up: several before the vCPU
+ * notices end one DUET_RUN.  The argument must be 0 (-EINVAL otherwise).
  */
 #define DUET_KICK		_IO(DUETIO, 0x2c)
 
@@ -406,6 +413,11 @@ enum duet_exit_reason {
  * are as they were, and a DUET_RUN faults the same way again.
  */
 #define DUET_INTERNAL_EMULATION_FAILED	4
+/*
+ * An intercepted instruction to complete whose end duet cannot tell
+ * (no nrip_save and no known length); data[0] = the hardware exit code.
+ */
+#define DUET_INTERNAL_NO_NEXT_RIP	5
 
 /*
  * The run area: mmap() DUET_GET_VCPU_MMAP_SIZE bytes of a vCPU fd at offset
