@@ -366,8 +366,8 @@ void duet_cpuid_filter(struct duet_cpuid_entry *e);
 int duet_fpu_setup(void);
 void *duet_fpu_alloc(void);
 void duet_fpu_free(void *area);
-void duet_fpu_load(void *area);
-void duet_fpu_put(void *area);
+void duet_fpu_load(void *area, bool guest_pke);
+void duet_fpu_put(void *area, bool guest_pke);
 int duet_fpu_get_xsave(void *area, void __user *argp);
 int duet_fpu_set_xsave(void *area, void __user *argp);
 #ifdef DUET_KUNIT

@@ -11,7 +11,8 @@
  * Two components are not moved by XRSTOR/XSAVE: PKRU, because the host
  * kernel does not reload it on return to userspace (it is part of the
  * task's context-switch state, not of the FPU state kernel_fpu_end()
- * restores), so duet swaps it by hand with RDPKRU/WRPKRU; and AMX tile
+ * restores), so duet swaps it by hand with RDPKRU/WRPKRU (see
+ * duet_fpu_load() for when); and AMX tile
  * data, which the VMM's task may not have been granted (XFD would raise
  * #NM in the kernel), so duet neither offers nor loads it.
  *
@@ -152,8 +153,19 @@ static u64 *duet_fpu_xstate_bv(void *area)
 	return (u64 *)((u8 *)area + FPU_OFF_HEADER);
 }
 
-/* Load the guest's FPU state; preemption is off until duet_fpu_put(). */
-void duet_fpu_load(void *area)
+/*
+ * Load the guest's FPU state; preemption is off until duet_fpu_put().
+ *
+ * The guest's PKRU goes into the register only when @guest_pke (its
+ * CR4.PKE): without it the guest cannot use RDPKRU/WRPKRU and protection
+ * keys do not apply to it, so it keeps running with the host's value and
+ * the two WRPKRUs per entry are saved.  Such a guest can still change the
+ * register with XRSTOR (its XCR0 is the host's): duet_fpu_put() notices
+ * the change, keeps the value as the guest's and puts the host's back.
+ * The one difference a guest can see: without CR4.PKE, its XSAVE stores
+ * the host's PKRU rather than its own.
+ */
+void duet_fpu_load(void *area, bool guest_pke)
 {
 	u32 lo = duet_fpu_rfbm, hi = duet_fpu_rfbm >> 32;
 
@@ -163,28 +175,35 @@ void duet_fpu_load(void *area)
 	if (duet_fpu_pkru_off) {
 		u32 host = duet_rdpkru(), guest = 0;
 
+		this_cpu_write(duet_host_pkru, host);
+		if (!guest_pke)
+			return;
 		/* PKRU's init state is 0 (SDM "PKRU State"). */
 		if (*duet_fpu_xstate_bv(area) & FPU_XFEATURE_PKRU)
 			guest = *(u32 *)((u8 *)area + duet_fpu_pkru_off);
-		this_cpu_write(duet_host_pkru, host);
 		if (guest != host)
 			duet_wrpkru(guest);
 	}
 }
 
-/* Save the guest's FPU state and give the registers back to the host. */
-void duet_fpu_put(void *area)
+/*
+ * Save the guest's FPU state and give the registers back to the host;
+ * @guest_pke as given to duet_fpu_load().
+ */
+void duet_fpu_put(void *area, bool guest_pke)
 {
 	u32 lo = duet_fpu_rfbm, hi = duet_fpu_rfbm >> 32;
 
 	asm volatile("xsave64 %[area]"
 		     : [area] "+m"(*(u8 *)area) : "a"(lo), "d"(hi) : "memory");
 	if (duet_fpu_pkru_off) {
-		u32 host = this_cpu_read(duet_host_pkru), guest = duet_rdpkru();
+		u32 host = this_cpu_read(duet_host_pkru), cur = duet_rdpkru();
 
-		*(u32 *)((u8 *)area + duet_fpu_pkru_off) = guest;
-		*duet_fpu_xstate_bv(area) |= FPU_XFEATURE_PKRU;
-		if (guest != host)
+		if (guest_pke || cur != host) {
+			*(u32 *)((u8 *)area + duet_fpu_pkru_off) = cur;
+			*duet_fpu_xstate_bv(area) |= FPU_XFEATURE_PKRU;
+		}
+		if (cur != host)
 			duet_wrpkru(host);
 	}
 	kernel_fpu_end();

@@ -575,6 +575,65 @@ static void pkru_kept_apart(void)
 	vm_free(vm);
 }
 
+#define X86_CR4_OSXSAVE		BIT(18)
+#define XRSTOR_PKRU		0x12345678u
+
+/* An XSAVE area for the guest's XRSTOR: header and PKRU only. */
+static __u8 guest_xarea[8192] __attribute__((aligned(64)));
+
+static void guest_xrstor_pkru(void)
+{
+	/* RFBM = PKRU only: EDX:EAX = 0:0x200. */
+	asm volatile("xrstor64 %0" : : "m"(guest_xarea), "a"(XFEATURE_PKRU),
+		     "d"(0) : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * Without CR4.PKE the guest runs with the host's PKRU in the register,
+ * but its XRSTOR can still load PKRU (its XCR0 is the host's): the value
+ * becomes the guest's and the VMM's own PKRU is back after the exit.
+ */
+static void pkru_xrstor_without_pke(void)
+{
+	struct duet_test_vcpu *vcpu;
+	struct duet_test_vm *vm;
+	struct duet_sregs sregs;
+	struct duet_xsave *x;
+	__u32 a, b, c, d, host, off;
+	__u64 bv = XFEATURE_PKRU;
+
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(7), "c"(0));
+	if (!(c & BIT(4)))
+		TEST_SKIP("the host does not use protection keys");
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(0xd), "c"(9));
+	off = b;
+	TEST_ASSERT(off + 4 <= sizeof(guest_xarea), "PKRU at %u", off);
+	host = rdpkru();
+
+	memset(guest_xarea, 0, sizeof(guest_xarea));
+	memcpy(guest_xarea + XS_XSTATE_BV, &bv, sizeof(bv));
+	memcpy(guest_xarea + off, &(__u32){ XRSTOR_PKRU }, sizeof(__u32));
+	vm = vm_create_fpu(&vcpu, guest_xrstor_pkru);
+	sync_global_to_guest(vm, guest_xarea);
+	vcpu_sregs_get(vcpu, &sregs);
+	TEST_ASSERT(!(sregs.cr4 & X86_CR4_PKE), "CR4.PKE set at reset");
+	sregs.cr4 |= X86_CR4_OSXSAVE;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	vcpu_expect_done(vcpu);
+	TEST_ASSERT_EQ(rdpkru(), host);
+	x = vcpu_xsave_get(vcpu);
+	TEST_ASSERT(xs_get64(x, XS_XSTATE_BV) & XFEATURE_PKRU,
+		    "XSTATE_BV %#llx without PKRU",
+		    (unsigned long long)xs_get64(x, XS_XSTATE_BV));
+	TEST_ASSERT_EQ(xs_get32(x, off), XRSTOR_PKRU);
+	free(x);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(xsave_size),
 	TEST_CASE(xsave_host_to_guest),
@@ -582,6 +641,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(host_fpu_unaffected),
 	TEST_CASE(xsave_set_invalid),
 	TEST_CASE(pkru_kept_apart),
+	TEST_CASE(pkru_xrstor_without_pke),
 };
 
 int main(void)

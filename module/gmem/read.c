@@ -571,6 +571,15 @@ void duet_walk_mode_cpuid(const struct duet_cpuid_table *t,
 void duet_vcpu_publish_paging(struct duet_vcpu *vcpu,
 			      const struct duet_vcpu_paging *p)
 {
+	/*
+	 * Only the vCPU's own ioctls write it (vcpu->mutex), so reading it
+	 * here is safe; skip the lock when nothing changed, the usual case
+	 * on the exit path.
+	 */
+	if (vcpu->paging.cr0 == p->cr0 && vcpu->paging.cr3 == p->cr3 &&
+	    vcpu->paging.cr4 == p->cr4 && vcpu->paging.efer == p->efer &&
+	    vcpu->paging.cpl == p->cpl)
+		return;
 	write_seqlock(&vcpu->paging_lock);
 	vcpu->paging = *p;
 	write_sequnlock(&vcpu->paging_lock);

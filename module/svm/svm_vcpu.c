@@ -519,12 +519,14 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct svm_entry_cpu e = {};
+	/* Sampled once: the guest may flip CR4.PKE inside the loop. */
+	bool pke = svm->vmcb->save.cr4 & X86_CR4_PKE;
 	bool deferred = false;
 	u64 code;
 	int r;
 
 	preempt_disable();
-	duet_fpu_load(vcpu->fpu);
+	duet_fpu_load(vcpu->fpu, pke);
 	e.cpu = smp_processor_id();
 	e.host_save_pa = svm_host_save_pa(e.cpu);
 	e.asids = svm_cpu_asids(e.cpu);
@@ -555,7 +557,7 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 			break;
 	}
 
-	duet_fpu_put(vcpu->fpu);
+	duet_fpu_put(vcpu->fpu, pke);
 	preempt_enable();
 
 	/*
