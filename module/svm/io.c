@@ -200,7 +200,6 @@ DUET_VISIBLE_IF_KUNIT u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea,
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(svm_io_seg_room);
 
-
 /*
  * Move past the I/O instruction: APM "IN and OUT Intercepts" stores its
  * next RIP in EXITINFO2 on every CPU, so svm_skip_insn() cannot fail here;

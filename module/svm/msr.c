@@ -14,7 +14,6 @@
 
 #include "svm_vcpu.h"
 
-
 /*
  * SDM names of two MTRR MSRs; the kernel's own (MSR_MTRRcap,
  * MSR_MTRRdefType) are mixed case.
