@@ -308,6 +308,15 @@ static void vcpu_counters(void)
 	TEST_ASSERT_EQ(s[DUET_A_VCPU_STATS_USERSPACE_EXITS], 2);
 	TEST_ASSERT_EQ(s[DUET_A_VCPU_STATS_CPUID_EXITS], NR_CPUIDS);
 	TEST_ASSERT_EQ(s[DUET_A_VCPU_STATS_IO_EXITS], 1);
+	TEST_ASSERT_EQ(s[DUET_A_VCPU_STATS_KICK_EXITS], 0);
+
+	/* A kick before DUET_RUN ends that run at once, and is counted. */
+	TEST_ASSERT_RC(_duet_ioctl(vcpus[0]->fd, DUET_KICK, 0), 0);
+	vcpu_run(vcpus[0]);
+	TEST_ASSERT_EXIT_REASON(vcpus[0], DUET_EXIT_KICK);
+	TEST_ASSERT_RC(_nl_vcpu_get(&nl, fam.id, vm.id, 0, &v, &rep), 0);
+	TEST_ASSERT_EQ(s[DUET_A_VCPU_STATS_KICK_EXITS], 1);
+	TEST_ASSERT_EQ(s[DUET_A_VCPU_STATS_USERSPACE_EXITS], 3);
 	vcpu_expect_done(vcpus[0]);
 
 	/* The VM's dump: both vCPUs, in order, the same counters. */
