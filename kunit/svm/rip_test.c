@@ -135,12 +135,36 @@ static void rip_unknown_is_error(struct kunit *test)
 	}
 }
 
+/*
+ * An instruction whose length duet decoded: the CPU's next_rip wins when
+ * stored, else RIP + length, wrapping at 32 bits outside 64-bit mode.
+ */
+static void rip_decoded(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, duet_svm_next_rip_decoded(RIP, 0, false, 3, true),
+			RIP + 3);
+	KUNIT_EXPECT_EQ(test, duet_svm_next_rip_decoded(RIP, RIP + 4, true, 3,
+							true), RIP + 4);
+	/* NRIP_SAVE without a stored next_rip: the decoded length. */
+	KUNIT_EXPECT_EQ(test, duet_svm_next_rip_decoded(RIP, 0, true, 4, false),
+			RIP + 4);
+	/* A next_rip without NRIP_SAVE is garbage: ignored. */
+	KUNIT_EXPECT_EQ(test, duet_svm_next_rip_decoded(RIP, 0x9999, false, 3,
+							true), RIP + 3);
+	KUNIT_EXPECT_EQ(test, duet_svm_next_rip_decoded(0xfffffffeULL, 0, false,
+							3, false), 1ULL);
+	KUNIT_EXPECT_EQ(test, duet_svm_next_rip_decoded(0xfffffffeULL, 0, false,
+							3, true),
+			0x100000001ULL);
+}
+
 static struct kunit_case duet_svm_rip_cases[] = {
 	KUNIT_CASE(rip_fixed_lengths),
 	KUNIT_CASE(rip_without_nrip_save),
 	KUNIT_CASE(rip_with_nrip_save),
 	KUNIT_CASE(rip_ioio),
 	KUNIT_CASE(rip_unknown_is_error),
+	KUNIT_CASE(rip_decoded),
 	{}
 };
 

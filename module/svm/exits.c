@@ -20,7 +20,7 @@
 /* NPF exit_info_1 (APM "Nested versus Guest Page Faults"). */
 #define NPF_WRITE		BIT_ULL(1)
 
-static int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
+int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
 {
 	struct duet_run *run = svm->vcpu.run;
 
@@ -52,6 +52,21 @@ bool svm_skip_insn(struct vcpu_svm *svm)
 	vmcb->save.rip = rip;
 	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 	return true;
+}
+
+/*
+ * svm_skip_insn() for an instruction whose @len duet decoded from its bytes
+ * (duet_svm_next_rip_decoded()): its end is always known.
+ */
+void svm_skip_decoded(struct vcpu_svm *svm, unsigned int len, bool mode64)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	vmcb->save.rip = duet_svm_next_rip_decoded(vmcb->save.rip,
+						   vmcb->control.next_rip,
+						   duet_caps.nrip_save, len,
+						   mode64);
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 }
 
 /* What a handler returns when svm_skip_insn() failed: an internal error. */
@@ -171,6 +186,8 @@ static int (*const svm_exit_handlers[])(struct vcpu_svm *svm) = {
 	[SVM_EXIT_SHUTDOWN]	= shutdown_interception,
 	[SVM_EXIT_VMMCALL]	= vmmcall_interception,
 	[SVM_EXIT_NPF]		= npf_interception,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= dr_interception,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= dr_interception,
 };
 
 int svm_handle_exit(struct vcpu_svm *svm)

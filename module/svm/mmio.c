@@ -154,7 +154,8 @@ static int svm_mmio_report(struct vcpu_svm *svm, u64 gpa)
 	return 0;
 }
 
-static void svm_mmio_failed(struct vcpu_svm *svm)
+/* An internal-error exit naming the instruction in svm->emu and why. */
+void svm_emu_failed(struct vcpu_svm *svm)
 {
 	struct duet_emu_ctxt *ctxt = &svm->emu;
 	struct duet_run *run = svm->vcpu.run;
@@ -213,7 +214,7 @@ static int svm_mmio_finish(struct vcpu_svm *svm, int r)
 	case DUET_EMU_FAILED:
 		if (ctxt->failed == DUET_EMU_FAIL_FETCH)
 			return svm_mmio_report(svm, svm->vmcb->control.exit_info_2);
-		svm_mmio_failed(svm);
+		svm_emu_failed(svm);
 		return 0;
 	case -EAGAIN:
 		/* A guest PTE changed under the walk: let the CPU retry. */
@@ -222,6 +223,42 @@ static int svm_mmio_finish(struct vcpu_svm *svm, int r)
 	case -EPERM:
 		/* The guest's page tables are outside RAM. */
 		return svm_mmio_report(svm, svm->vmcb->control.exit_info_2);
+	}
+	return r;
+}
+
+/*
+ * Fetch and decode the instruction at the guest's RIP into svm->emu, for
+ * an exit that needs its bytes (dr.c without decode assists).  Return 0
+ * (svm->emu.insn decoded), 1 to resume the guest (a fault of the fetch is
+ * queued for it, or a guest PTE changed under the walk), 2 when the run
+ * area holds an internal-error exit (bytes outside RAM or that do not
+ * decode), or -errno.  The instruction stays put in every case but 0.
+ */
+int svm_fetch_insn(struct vcpu_svm *svm)
+{
+	struct duet_emu_ctxt *ctxt = &svm->emu;
+	int r;
+
+	memset(ctxt, 0, sizeof(*ctxt));
+	ctxt->ops = &svm_emu_ops;
+	ctxt->opaque = svm;
+	svm_emu_load(svm, &ctxt->regs);
+	r = duet_emu_fetch(ctxt);
+	switch (r) {
+	case 0:
+		return 0;
+	case DUET_EMU_FAULT:
+	case -EAGAIN:
+		return svm_mmio_finish(svm, r);
+	case -ENOENT:
+	case -EPERM:
+		/* The guest's page tables are outside RAM. */
+		ctxt->failed = DUET_EMU_FAIL_FETCH;
+		fallthrough;
+	case DUET_EMU_FAILED:
+		svm_emu_failed(svm);
+		return 2;
 	}
 	return r;
 }

@@ -94,3 +94,28 @@ int duet_svm_next_rip(u64 exit_code, u64 rip, u64 next_rip, u64 exit_info_2,
 	return 0;
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_svm_next_rip);
+
+/**
+ * duet_svm_next_rip_decoded - RIP after an intercepted instruction duet decoded
+ * @rip:       the VMCB's RIP: the instruction's own
+ * @next_rip:  the VMCB's next_rip
+ * @nrip_save: the CPU has NRIP_SAVE
+ * @len:       the instruction's length, from duet's decoder
+ * @mode64:    the guest is in 64-bit mode
+ *
+ * For instructions of several encodings (MOV to or from DRn: prefixes,
+ * REX) whose bytes duet fetched and decoded anyway.  The CPU's next_rip
+ * wins when there is one; otherwise @rip + @len, within the 32-bit
+ * instruction pointer outside 64-bit mode (SDM, APM: EIP wraps).
+ *
+ * Return: the RIP the guest goes on at.
+ */
+u64 duet_svm_next_rip_decoded(u64 rip, u64 next_rip, bool nrip_save,
+			      unsigned int len, bool mode64)
+{
+	if (nrip_save && next_rip)
+		return next_rip;
+	rip += len;
+	return mode64 ? rip : (u32)rip;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_svm_next_rip_decoded);

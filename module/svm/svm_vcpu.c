@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <asm/debugreg.h>
 #include <asm/msr.h>
 #include <asm/trapnr.h>
 
@@ -140,6 +141,8 @@ static void svm_init_control(struct vcpu_svm *svm, struct svm_vm *svm_vm)
 			     BIT(INTERCEPT_STGI) | BIT(INTERCEPT_CLGI) |
 			     BIT(INTERCEPT_SKINIT) | BIT(INTERCEPT_MONITOR) |
 			     BIT(INTERCEPT_MWAIT) | BIT(INTERCEPT_XSETBV);
+	/* The debug registers are the host's: dr.c emulates the guest's. */
+	c->intercept_dr = SVM_INTERCEPT_DR_READ_0_7 | SVM_INTERCEPT_DR_WRITE_0_7;
 	/* Machine checks belong to the host. */
 	c->intercept_exceptions = BIT(18);
 	c->iopm_base_pa = svm_iopm_pa();
@@ -172,6 +175,7 @@ struct duet_vcpu *svm_vcpu_create(struct duet_vm *vm)
 	svm->asid.tlb_gen = atomic_read(&to_svm_vm(vm)->tlb_gen);
 	svm->asid.cpu = -1;
 	svm->pending_irq = -1;
+	svm->dr7 = 0x400;		/* reset value, as save->dr7 */
 	return &svm->vcpu;
 }
 
@@ -475,6 +479,15 @@ static bool svm_enter_guest(struct vcpu_svm *svm, struct svm_entry_cpu *e)
 	__svm_vcpu_run(svm->vmcb_pa, svm->regs, e->host_save_pa, svm->spec_ctrl);
 	raw_local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	/*
+	 * #VMEXIT does not restore the host's DR7: it leaves it at 0x400,
+	 * all breakpoints off (APM "#VMEXIT"), and DR6 holds the guest's.
+	 * Put back the host's hardware breakpoints (perf, ptrace) before
+	 * any host code runs that they watch.  DR0-DR3 are still the
+	 * host's: the guest cannot write them (dr.c).
+	 */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	duet_svm_flush_entered(&svm->asid, e->asids,

@@ -69,6 +69,12 @@ struct vcpu_svm {
 	bool nmi_singlestep;		/* TF set by duet to see the IRET end */
 	u64 singlestep_rflags;		/* the guest's own TF and RF then */
 	u64 singlestep_dr6;		/* and its DR6 */
+	/*
+	 * The guest's DR0-DR3 and DR7 as it last wrote them (dr.c); the
+	 * hardware never sees them: the VMCB's DR7 stays 0x400.
+	 */
+	u64 db[4];
+	u64 dr7;
 	/* The MMIO instruction being emulated (mmio.c), and its NPF's exit_info_1. */
 	struct duet_emu_ctxt emu;
 	u64 mmio_fault_info;
@@ -110,6 +116,8 @@ void duet_svm_flush_entered(struct svm_vcpu_asid *v, struct svm_cpu_asids *c,
 unsigned int duet_svm_insn_len(u64 exit_code);
 int duet_svm_next_rip(u64 exit_code, u64 rip, u64 next_rip, u64 exit_info_2,
 		      bool nrip_save, u64 *new_rip);
+u64 duet_svm_next_rip_decoded(u64 rip, u64 next_rip, bool nrip_save,
+			      unsigned int len, bool mode64);
 
 /* nmi.c */
 void svm_nmi_prepare(struct vcpu_svm *svm);
@@ -136,6 +144,8 @@ void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages);
 /* exits.c */
 int svm_handle_exit(struct vcpu_svm *svm);
 bool svm_skip_insn(struct vcpu_svm *svm);
+void svm_skip_decoded(struct vcpu_svm *svm, unsigned int len, bool mode64);
+int svm_internal_error(struct vcpu_svm *svm, u32 suberror);
 int svm_skip_failed(struct vcpu_svm *svm);
 int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio);
 void svm_inject_gp(struct vcpu_svm *svm);
@@ -169,6 +179,8 @@ void svm_walk_mode(struct vcpu_svm *svm, struct duet_walk_mode *m);
 
 /* mmio.c */
 int svm_mmio_npf(struct vcpu_svm *svm);
+int svm_fetch_insn(struct vcpu_svm *svm);
+void svm_emu_failed(struct vcpu_svm *svm);
 int svm_complete_mmio(struct duet_vcpu *vcpu, u64 data);
 #ifdef DUET_KUNIT
 int svm_io_scan(const u8 *insn, unsigned int len, bool mode64,
@@ -177,6 +189,25 @@ u32 svm_io_batch(u64 left, u64 ea, u64 ea_mask, unsigned int page_off,
 		 u32 size, bool down, u64 room);
 u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea, u32 size, bool down,
 		    bool write, bool checked);
+#endif
+
+/* dr.c */
+/* What MOV to or from DRn does before it has any effect. */
+enum svm_dr_fault {
+	SVM_DR_OK = 0,
+	SVM_DR_UD,			/* DR4/DR5 with CR4.DE set */
+	SVM_DR_GP,			/* CPL > 0, or DR6/DR7 bits 63:32 set */
+	SVM_DR_DB,			/* DR7.GD set: general detect */
+};
+
+int dr_interception(struct vcpu_svm *svm);
+#ifdef DUET_KUNIT
+enum svm_dr_fault duet_svm_dr_check(unsigned int dr, bool write, u64 cr4,
+				    u8 cpl, u64 dr7, u64 val,
+				    unsigned int *eff);
+int duet_svm_dr_parse(const u8 *bytes, unsigned int len, bool mode64,
+		      unsigned int dr, bool write, unsigned int *gpr,
+		      unsigned int *insn_len);
 #endif
 
 /* inject.c: a DUET_GMEM_FORWARD handler; @opaque is the vCPU. */

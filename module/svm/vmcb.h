@@ -66,7 +66,7 @@ enum {
 
 struct vmcb_control_area {
 	u32 intercept_cr;		/* 000h: reads [15:0], writes [31:16] */
-	u32 intercept_dr;		/* 004h */
+	u32 intercept_dr;		/* 004h: reads [15:0], writes [31:16] */
 	u32 intercept_exceptions;	/* 008h */
 	u32 intercept_misc1;		/* 00Ch: vector 3 */
 	u32 intercept_misc2;		/* 010h: vector 4 */
@@ -184,6 +184,13 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define V_IGN_TPR			BIT(20)
 #define V_INTR_MASKING			BIT(24)
 
+/* intercept_dr: MOV from DR0-DR7, MOV to DR0-DR7 (DR8-15 are #UD). */
+#define SVM_INTERCEPT_DR_READ_0_7	0x000000ffU
+#define SVM_INTERCEPT_DR_WRITE_0_7	0x00ff0000U
+
+/* exit_info_1 of MOV DR intercepts with decode assists: the GPR. */
+#define SVM_EXITINFO1_DR_GPR		0xfULL
+
 /* int_state */
 #define SVM_INTERRUPT_SHADOW		BIT(0)
 
@@ -191,6 +198,10 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define NESTED_CTL_NP_ENABLE		BIT_ULL(0)
 
 /* Exit codes (APM "SVM Intercept Exit Codes"). */
+#define SVM_EXIT_READ_DR0		0x020	/* ... DR15: 0x02f */
+#define SVM_EXIT_READ_DR7		0x027
+#define SVM_EXIT_WRITE_DR0		0x030	/* ... DR15: 0x03f */
+#define SVM_EXIT_WRITE_DR7		0x037
 #define SVM_EXIT_EXCP_BASE		0x040
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061

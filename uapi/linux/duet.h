@@ -405,7 +405,10 @@ enum duet_exit_reason {
 #define DUET_INTERNAL_STRING_IO		3
 /*
  * An access outside guest RAM by an instruction that duet does not
- * emulate (see DUET_EXIT_MMIO), or whose bytes do not decode.  data[0] =
+ * emulate (see DUET_EXIT_MMIO), or whose bytes do not decode; also an
+ * intercepted MOV to or from DRn, without decode assists, whose bytes are
+ * not that instruction or are outside RAM (bits 15:8 of data[3]: 1 or 3,
+ * as the fetch's reason).  data[0] =
  * its RIP, data[1] and data[2] = its first 16 bytes (little-endian, as
  * fetched; zero beyond what was fetched), data[3] bits 7:0 = bytes
  * fetched and bits 15:8 = why (1 decode, 2 not emulated, 4 an access
