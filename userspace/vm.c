@@ -152,6 +152,8 @@ static void vm_usage(FILE *fp)
 		"  0x010000-0x016fff  page tables, GDT (code 0x08, data 0x10, TSS 0x18)\n"
 		"  0x017000-0x0fffff  free\n"
 		"  0x100000-SIZE      the image, then free\n"
+		"It is the VMM's memory, 2 MiB aligned and advised for huge pages:\n"
+		"where the host has THP, duet maps it with 2 MiB nested pages.\n"
 		"Every vCPU starts at the entry point in 64-bit mode with interrupts\n"
 		"off, RDI = its index, RSI = N and RSP = 0 (the guest sets its stack),\n"
 		"and sees the supported CPUID table with its index as APIC ID.\n"
@@ -781,6 +783,34 @@ static int vm_report(struct duet_cli *cli, struct vm *vm,
 	return all_halted ? 0 : 1;
 }
 
+#define GUEST_MEM_ALIGN	(2ULL << 20)
+
+/*
+ * Guest memory: @size bytes at a 2 MiB aligned address, advised for
+ * transparent huge pages, so that duet can back each 2 MiB of guest RAM
+ * with one nested 2 MiB mapping where the host gives it a huge page.
+ * NULL with errno on failure; a host without THP just gets small pages.
+ */
+static void *guest_mem_map(unsigned long long size)
+{
+	size_t len = size + GUEST_MEM_ALIGN;
+	unsigned char *raw, *mem;
+
+	raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	mem = (unsigned char *)(((unsigned long)raw + GUEST_MEM_ALIGN - 1) &
+				~(GUEST_MEM_ALIGN - 1));
+	/* Give back the unaligned head and the tail beyond @size. */
+	if (mem > raw)
+		munmap(raw, mem - raw);
+	if (raw + len > mem + size)
+		munmap(mem + size, raw + len - (mem + size));
+	madvise(mem, size, MADV_HUGEPAGE);
+	return mem;
+}
+
 static int vm_run(struct duet_cli *cli)
 {
 	struct vm vm = { .dev_fd = -1, .fd = -1 };
@@ -811,12 +841,10 @@ static int vm_run(struct duet_cli *cli)
 	atomic_init(&vm.stop, false);
 	vm.nr_vcpus = args.nr_vcpus;
 	vm.mem_size = args.mem_size;
-	vm.mem = mmap(NULL, vm.mem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm.mem == MAP_FAILED) {
+	vm.mem = guest_mem_map(vm.mem_size);
+	if (!vm.mem) {
 		pr_err("cannot map %llu bytes of guest memory: %s",
 		       vm.mem_size, strerror(errno));
-		vm.mem = NULL;
 		goto out;
 	}
 	vm.vcpus = calloc(vm.nr_vcpus, sizeof(*vm.vcpus));
