@@ -516,6 +516,10 @@ int duet_gmem_read_gva(struct duet_vm *vm, const struct duet_walk_mode *m,
 		       struct duet_gmem_ctx *ctx, u64 *done);
 int duet_gmem_translate(struct duet_vm *vm, const struct duet_walk_mode *m,
 			u64 gva, u32 access, struct duet_gmem_walk *w);
+int duet_gmem_read_desc(struct duet_vm *vm, const struct duet_walk_mode *m,
+			u64 base, u32 limit, u64 offset, u32 size,
+			u32 error_code, u32 access, void *desc,
+			struct duet_gmem_ctx *ctx);
 void duet_walk_mode_cpuid(const struct duet_cpuid_table *t,
 			  struct duet_walk_mode *m);
 void duet_vcpu_publish_paging(struct duet_vcpu *vcpu,
@@ -526,6 +530,10 @@ int duet_vcpu_walk_mode(struct duet_vm *vm, u32 id, struct duet_walk_mode *m,
 int __duet_gmem_read(const struct duet_gmem_ops *ops, void *opaque,
 		     const struct duet_walk_mode *m, u64 addr, u32 access,
 		     void *buf, u64 len, struct duet_gmem_ctx *ctx, u64 *done);
+int __duet_gmem_read_desc(const struct duet_gmem_ops *ops, void *opaque,
+			  const struct duet_walk_mode *m, u64 base, u32 limit,
+			  u64 offset, u32 size, u32 error_code, u32 access,
+			  void *desc, struct duet_gmem_ctx *ctx);
 #endif
 
 /* dev.c */

@@ -312,6 +312,51 @@ static void read_gva_noncanonical(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nr_chunks, 0);
 }
 
+/*
+ * Descriptor reads: a GDT at linear 0x2ff8 (straddling pages 2 and 3) with
+ * limit 0x17 (three entries).  Entry 2 is read across the page boundary
+ * as a supervisor access even when the caller asks for a user one; a
+ * 16-byte system descriptor at entry 2 would end past the limit: #GP with
+ * the selector as error code, handed to the forward callback.
+ */
+static void read_desc_limit_and_pages(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct duet_gmem_ctx ctx = {
+		.policy = DUET_GMEM_FORWARD, .forward = fake_forward, .opaque = f,
+	};
+	struct duet_walk_mode m;
+	u8 desc[16];
+
+	fake_paging(f, &m);
+	/* Page 3 supervisor-only: a user read of entry 2 would #PF. */
+	f->mem[0x1000 + 3 * 4] &= ~US;
+	KUNIT_EXPECT_EQ(test, __duet_gmem_read_desc(&fake_ops, f, &m, 0x2ff8,
+						    0x17, 0x10, 8, 0x10,
+						    DUET_WALK_NO_AD |
+						    DUET_PFERR_USER, desc,
+						    &ctx), 0);
+	KUNIT_EXPECT_MEMEQ(test, desc, f->mem + 0x3008, 8);
+	KUNIT_EXPECT_EQ(test, f->calls, 0);
+
+	f->forward_ret = -EAGAIN;
+	KUNIT_EXPECT_EQ(test, __duet_gmem_read_desc(&fake_ops, f, &m, 0x2ff8,
+						    0x17, 0x10, 16, 0x10,
+						    DUET_WALK_NO_AD, desc,
+						    &ctx), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, f->calls, 1);
+	KUNIT_EXPECT_EQ(test, f->seen.kind, DUET_MEM_FAULT_GP);
+	KUNIT_EXPECT_EQ(test, f->seen.error_code, 0x10);
+	KUNIT_EXPECT_EQ(test, f->seen.addr, 0x2ff8 + 0x10);
+
+	/* Only 8- and 16-byte entries exist. */
+	KUNIT_EXPECT_EQ(test, __duet_gmem_read_desc(&fake_ops, f, &m, 0x2ff8,
+						    0x17, 0, 4, 0,
+						    DUET_WALK_NO_AD, desc,
+						    &ctx), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->calls, 1);
+}
+
 static struct kunit_case duet_gmem_read_cases[] = {
 	KUNIT_CASE(read_split_slots),
 	KUNIT_CASE(read_report_host_fault),
@@ -321,6 +366,7 @@ static struct kunit_case duet_gmem_read_cases[] = {
 	KUNIT_CASE(read_policy_without_callback),
 	KUNIT_CASE(read_gva_pages_and_pf),
 	KUNIT_CASE(read_gva_noncanonical),
+	KUNIT_CASE(read_desc_limit_and_pages),
 	{}
 };
 

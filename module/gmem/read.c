@@ -508,6 +508,85 @@ int duet_gmem_read_gva(struct duet_vm *vm, const struct duet_walk_mode *m,
 }
 
 /*
+ * The descriptor-table rule shared by both entry points: @size is 8 or 16
+ * and the whole entry must lie within @limit (SDM "Segment Selectors",
+ * "Interrupt Descriptor Table"), else #GP(@error_code) through @ctx.
+ * 0 when the read may go on, or the dispatched error.
+ */
+static int duet_gmem_desc_check(u64 base, u32 limit, u64 offset, u32 size,
+				u32 error_code, struct duet_gmem_ctx *ctx,
+				u64 *done)
+{
+	int r;
+
+	*done = 0;
+	memset(&ctx->fault, 0, sizeof(ctx->fault));
+	r = duet_gmem_ctx_check(ctx);
+	if (r)
+		return r;
+	if (size != 8 && size != 16)
+		return -EINVAL;
+	if (offset + size - 1 <= limit)
+		return 0;
+	duet_gmem_fault_set(&ctx->fault, DUET_MEM_FAULT_GP, -EFAULT,
+			    base + offset, 0, error_code);
+	return duet_gmem_dispatch(ctx, -EFAULT);
+}
+
+/*
+ * Read the @size-byte entry at byte @offset of a descriptor table (GDT,
+ * LDT or IDT) at linear @base with limit @limit, through @ops: the
+ * KUnit-visible core of duet_gmem_read_desc().
+ */
+DUET_VISIBLE_IF_KUNIT int __duet_gmem_read_desc(const struct duet_gmem_ops *ops,
+						void *opaque,
+						const struct duet_walk_mode *m,
+						u64 base, u32 limit, u64 offset,
+						u32 size, u32 error_code,
+						u32 access, void *desc,
+						struct duet_gmem_ctx *ctx)
+{
+	u64 done;
+	int r;
+
+	r = duet_gmem_desc_check(base, limit, offset, size, error_code, ctx,
+				 &done);
+	if (r || offset + size - 1 > limit)
+		return r;
+	return __duet_gmem_read(ops, opaque, m, base + offset,
+				access & ~DUET_PFERR_USER, desc, size, ctx,
+				&done);
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(__duet_gmem_read_desc);
+
+/*
+ * Read a descriptor as the CPU does: the @size-byte entry (8; 16 for a
+ * system descriptor or an IDT gate in long mode) at byte @offset (the
+ * selector with its low three bits clear, or the vector times the gate
+ * size) of the table at linear @base with limit @limit.  An entry beyond
+ * the limit is #GP(@error_code) under @ctx's policy (the CPU's code for
+ * that table: the selector, or vector * 8 + 2 for the IDT).  The table is
+ * read with a supervisor access whatever the CPL (SDM "implicit
+ * supervisor-mode accesses"); @access may add DUET_WALK_NO_AD for an
+ * introspection read.  Any context, like duet_gmem_read_gva().
+ */
+int duet_gmem_read_desc(struct duet_vm *vm, const struct duet_walk_mode *m,
+			u64 base, u32 limit, u64 offset, u32 size,
+			u32 error_code, u32 access, void *desc,
+			struct duet_gmem_ctx *ctx)
+{
+	u64 done;
+	int r;
+
+	r = duet_gmem_desc_check(base, limit, offset, size, error_code, ctx,
+				 &done);
+	if (r || offset + size - 1 > limit)
+		return r;
+	return duet_gmem_read(vm, m, base + offset, access & ~DUET_PFERR_USER,
+			      desc, size, ctx, &done);
+}
+
+/*
  * Translate @gva for @access without setting accessed or dirty bits,
  * recording each entry read: 0 with @w->gpa and @w->level, or the fault's
  * -errno with @w->fault (a #PF is -EFAULT with kind DUET_MEM_FAULT_PF).
