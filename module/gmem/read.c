@@ -187,6 +187,14 @@ static int duet_gmem_ctx_check(const struct duet_gmem_ctx *ctx)
 	}
 }
 
+/* Start a read: nothing done, no fault yet, and a usable policy. */
+static int duet_gmem_begin(struct duet_gmem_ctx *ctx, u64 *done)
+{
+	*done = 0;
+	memset(&ctx->fault, 0, sizeof(ctx->fault));
+	return duet_gmem_ctx_check(ctx);
+}
+
 /* Apply @ctx's policy to the outcome @r of a read (fault in ctx->fault). */
 static int duet_gmem_dispatch(struct duet_gmem_ctx *ctx, int r)
 {
@@ -213,9 +221,7 @@ DUET_VISIBLE_IF_KUNIT int __duet_gmem_read(const struct duet_gmem_ops *ops,
 {
 	int r;
 
-	*done = 0;
-	memset(&ctx->fault, 0, sizeof(ctx->fault));
-	r = duet_gmem_ctx_check(ctx);
+	r = duet_gmem_begin(ctx, done);
 	if (r)
 		return r;
 	r = duet_gmem_read_raw(ops, opaque, m, addr, access, buf, len, done,
@@ -456,9 +462,7 @@ static int duet_gmem_read(struct duet_vm *vm, const struct duet_walk_mode *m,
 		return __duet_gmem_read(&duet_gmem_vm_ops, vm, m, addr, access,
 					buf, len, ctx, done);
 
-	*done = 0;
-	memset(&ctx->fault, 0, sizeof(ctx->fault));
-	r = duet_gmem_ctx_check(ctx);
+	r = duet_gmem_begin(ctx, done);
 	if (r)
 		return r;
 	job = duet_gmem_job_alloc(vm, len);
@@ -519,9 +523,7 @@ static int duet_gmem_desc_check(u64 base, u32 limit, u64 offset, u32 size,
 {
 	int r;
 
-	*done = 0;
-	memset(&ctx->fault, 0, sizeof(ctx->fault));
-	r = duet_gmem_ctx_check(ctx);
+	r = duet_gmem_begin(ctx, done);
 	if (r)
 		return r;
 	if (size != 8 && size != 16)

@@ -78,9 +78,7 @@ int svm_skip_failed(struct vcpu_svm *svm)
 /* Queue #GP(0) for the next entry; the faulting instruction is not skipped. */
 void svm_inject_gp(struct vcpu_svm *svm)
 {
-	svm->vmcb->control.event_inj = GP_VECTOR | SVM_EVTINJ_TYPE_EXEPT |
-				       SVM_EVTINJ_VALID_ERR | SVM_EVTINJ_VALID;
-	svm->vmcb->control.event_inj_err = 0;
+	svm_inject_exception(svm, GP_VECTOR, 0);
 }
 
 static int intr_interception(struct vcpu_svm *svm)

@@ -13,9 +13,12 @@
 
 #include "svm_vcpu.h"
 
-/* Queue exception @vector with @error_code in EVENTINJ. */
-static void svm_inject_exception(struct vcpu_svm *svm, unsigned int vector,
-				 u32 error_code)
+/*
+ * Queue exception @vector with @error_code in EVENTINJ for the next entry;
+ * the faulting instruction is not skipped.
+ */
+void svm_inject_exception(struct vcpu_svm *svm, unsigned int vector,
+			  u32 error_code)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
 

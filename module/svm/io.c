@@ -233,11 +233,7 @@ static struct vmcb_seg *svm_io_seg(struct vmcb_save_area *save, int seg)
 static int svm_io_inject(struct vcpu_svm *svm, unsigned int vector,
 			 u32 error_code)
 {
-	struct vmcb_control_area *c = &svm->vmcb->control;
-
-	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID_ERR |
-		       SVM_EVTINJ_VALID;
-	c->event_inj_err = error_code;
+	svm_inject_exception(svm, vector, error_code);
 	return SVM_IO_RESUME;
 }
 

@@ -210,7 +210,10 @@ int duet_svm_dr_parse(const u8 *bytes, unsigned int len, bool mode64,
 		      unsigned int *insn_len);
 #endif
 
-/* inject.c: a DUET_GMEM_FORWARD handler; @opaque is the vCPU. */
+/* inject.c */
+void svm_inject_exception(struct vcpu_svm *svm, unsigned int vector,
+			  u32 error_code);
+/* A DUET_GMEM_FORWARD handler; @opaque is the vCPU. */
 int svm_gmem_forward(void *opaque, const struct duet_gmem_fault *f);
 
 /* vmenter.S */
