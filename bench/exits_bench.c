@@ -6,12 +6,16 @@
  *   cpuid    in-kernel exit on both
  *   vmmcall  in-kernel on both (duet: DUET_HC_NOP; KVM: unknown hypercall)
  *   pio      OUT to port 0x80, completed by this program (userspace exit)
+ *   mmio     one-byte MOV to MMIO_GPA, just above the only memory slot:
+ *            duet (DUET_EXIT_MMIO) and KVM (KVM_EXIT_MMIO) emulate the
+ *            write in the kernel and this program just resumes the guest
  *
- * usage: exits_bench duet|kvm cpuid|vmmcall|pio ITERATIONS
+ * usage: exits_bench duet|kvm cpuid|vmmcall|pio|mmio ITERATIONS
  * prints: exits_per_sec N
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +28,9 @@
 #include <linux/duet.h>
 #include <linux/kvm.h>
 
-#define GUEST_MEM	(1 << 20)
+#define GUEST_MEM	0x8000		/* the slot: guest-physical 0-0x7fff */
 #define CODE_GPA	0x1000
+#define MMIO_GPA	GUEST_MEM	/* no slot; DS:0x8000 with DS = 0 */
 
 static void die(const char *what)
 {
@@ -34,12 +39,14 @@ static void die(const char *what)
 }
 
 /* mov $n, %esi; 1: xor %eax, %eax; INSN; dec %esi; jnz 1b; hlt */
-static size_t build_guest(uint8_t *p, const char *mode, uint32_t n)
+static size_t build_guest(__u8 *p, const char *mode, __u32 n)
 {
-	static const uint8_t cpuid[] = { 0x0f, 0xa2 };
-	static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9 };
-	static const uint8_t out80[] = { 0xe6, 0x80 };
-	const uint8_t *insn;
+	static const __u8 cpuid[] = { 0x0f, 0xa2 };
+	static const __u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
+	static const __u8 out80[] = { 0xe6, 0x80 };
+	/* mov %al, moffs16 (A2): one-byte write to DS:MMIO_GPA */
+	static const __u8 mmio[] = { 0xa2, MMIO_GPA & 0xff, MMIO_GPA >> 8 };
+	const __u8 *insn;
 	size_t len, i = 0, loop;
 
 	if (!strcmp(mode, "cpuid")) {
@@ -48,6 +55,9 @@ static size_t build_guest(uint8_t *p, const char *mode, uint32_t n)
 	} else if (!strcmp(mode, "vmmcall")) {
 		insn = vmmcall;
 		len = sizeof(vmmcall);
+	} else if (!strcmp(mode, "mmio")) {
+		insn = mmio;
+		len = sizeof(mmio);
 	} else {
 		insn = out80;
 		len = sizeof(out80);
@@ -65,7 +75,7 @@ static size_t build_guest(uint8_t *p, const char *mode, uint32_t n)
 	p[i++] = 0x66;
 	p[i++] = 0x4e;
 	p[i++] = 0x75;
-	p[i] = (uint8_t)(loop - (i + 1));
+	p[i] = (__u8)(loop - (i + 1));
 	i++;
 	p[i++] = 0xf4;
 	return i;
@@ -79,7 +89,24 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double run_duet(uint8_t *mem)
+/* The first exit of a run: is it the access the guest loop makes? */
+static void check_first_exit(const char *hv, const char *mode, __u64 addr,
+			     __u32 len, __u32 is_write, __u64 data)
+{
+	if (!strcmp(mode, "mmio")) {
+		if (addr == MMIO_GPA && len == 1 && is_write && !(data & 0xff))
+			return;
+	} else if (addr == 0x80 && len == 1 && is_write && !data) {
+		return;
+	}
+	fprintf(stderr,
+		"exits_bench: %s %s: first exit at %#llx len %u write %u data %#llx\n",
+		hv, mode, (unsigned long long)addr, len, is_write,
+		(unsigned long long)data);
+	exit(1);
+}
+
+static double run_duet(__u8 *mem, const char *mode)
 {
 	struct duet_memslot m = {
 		.memory_size = GUEST_MEM, .userspace_addr = (uintptr_t)mem,
@@ -89,6 +116,8 @@ static double run_duet(uint8_t *mem)
 	struct duet_run *run;
 	int dev, vm, vcpu, size;
 	double start;
+	__u32 want = !strcmp(mode, "mmio") ? DUET_EXIT_MMIO : DUET_EXIT_IO;
+	bool first = true;
 
 	dev = open("/dev/duet", O_RDWR);
 	if (dev < 0)
@@ -105,6 +134,8 @@ static double run_duet(uint8_t *mem)
 		die("duet run area");
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE_GPA;
 	regs.rflags = 2;
@@ -117,15 +148,27 @@ static double run_duet(uint8_t *mem)
 			die("DUET_RUN");
 		if (run->exit_reason == DUET_EXIT_HLT)
 			break;
-		if (run->exit_reason != DUET_EXIT_IO) {
+		if (run->exit_reason != want) {
 			fprintf(stderr, "exits_bench: duet exit %u\n", run->exit_reason);
 			exit(1);
 		}
+		if (!first)
+			continue;
+		first = false;
+		if (want == DUET_EXIT_MMIO)
+			check_first_exit("duet", mode, run->mmio.phys_addr,
+					 run->mmio.len, run->mmio.is_write,
+					 run->mmio.data);
+		else
+			check_first_exit("duet", mode, run->io.port,
+					 run->io.size,
+					 run->io.direction == DUET_EXIT_IO_OUT,
+					 ((__u8 *)run)[run->io.data_offset]);
 	}
 	return now() - start;
 }
 
-static double run_kvm(uint8_t *mem)
+static double run_kvm(__u8 *mem, const char *mode)
 {
 	struct kvm_userspace_memory_region m = {
 		.memory_size = GUEST_MEM, .userspace_addr = (uintptr_t)mem,
@@ -135,6 +178,8 @@ static double run_kvm(uint8_t *mem)
 	struct kvm_run *run;
 	int dev, vm, vcpu, size;
 	double start;
+	__u32 want = !strcmp(mode, "mmio") ? KVM_EXIT_MMIO : KVM_EXIT_IO;
+	bool first = true;
 
 	dev = open("/dev/kvm", O_RDWR);
 	if (dev < 0)
@@ -151,6 +196,8 @@ static double run_kvm(uint8_t *mem)
 		die("KVM run area");
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE_GPA;
 	regs.rflags = 2;
@@ -163,24 +210,37 @@ static double run_kvm(uint8_t *mem)
 			die("KVM_RUN");
 		if (run->exit_reason == KVM_EXIT_HLT)
 			break;
-		if (run->exit_reason != KVM_EXIT_IO) {
+		if (run->exit_reason != want) {
 			fprintf(stderr, "exits_bench: KVM exit %u\n", run->exit_reason);
 			exit(1);
 		}
+		if (!first)
+			continue;
+		first = false;
+		if (want == KVM_EXIT_MMIO)
+			check_first_exit("kvm", mode, run->mmio.phys_addr,
+					 run->mmio.len, run->mmio.is_write,
+					 run->mmio.data[0]);
+		else
+			check_first_exit("kvm", mode, run->io.port,
+					 run->io.size,
+					 run->io.direction == KVM_EXIT_IO_OUT,
+					 ((__u8 *)run)[run->io.data_offset]);
 	}
 	return now() - start;
 }
 
 int main(int argc, char **argv)
 {
-	uint32_t n;
-	uint8_t *mem;
+	__u32 n;
+	__u8 *mem;
 	double secs;
 
 	if (argc != 4 || (strcmp(argv[1], "duet") && strcmp(argv[1], "kvm")) ||
 	    (strcmp(argv[2], "cpuid") && strcmp(argv[2], "vmmcall") &&
-	     strcmp(argv[2], "pio")) || atol(argv[3]) <= 0) {
-		fprintf(stderr, "usage: exits_bench duet|kvm cpuid|vmmcall|pio ITERATIONS\n");
+	     strcmp(argv[2], "pio") && strcmp(argv[2], "mmio")) ||
+	    atol(argv[3]) <= 0) {
+		fprintf(stderr, "usage: exits_bench duet|kvm cpuid|vmmcall|pio|mmio ITERATIONS\n");
 		return 2;
 	}
 	n = atol(argv[3]);
@@ -189,7 +249,10 @@ int main(int argc, char **argv)
 	if (mem == MAP_FAILED)
 		die("mmap");
 	build_guest(mem + CODE_GPA, argv[2], n);
-	secs = strcmp(argv[1], "duet") ? run_kvm(mem) : run_duet(mem);
+	if (strcmp(argv[1], "duet"))
+		secs = run_kvm(mem, argv[2]);
+	else
+		secs = run_duet(mem, argv[2]);
 	printf("exits_per_sec %.0f\n", n / secs);
 	return 0;
 }

@@ -37,20 +37,20 @@ bench_exits() {
 	local kvm mode n=20000 d k
 	kvm=$(kvm_module)
 	insmod /duet/duet.ko || return 1
-	for mode in cpuid vmmcall pio; do
+	for mode in cpuid vmmcall pio mmio; do
 		$BIN/exits_bench duet "$mode" 2000 >/dev/null || return 1
 		d=$($BIN/exits_bench duet "$mode" $n | awk '{ print $2 }') || return 1
 		eval "duet_$mode=$d"
 	done
 	rmmod duet
 	modprobe "$kvm" || return 1
-	for mode in cpuid vmmcall pio; do
+	for mode in cpuid vmmcall pio mmio; do
 		$BIN/exits_bench kvm "$mode" 2000 >/dev/null || return 1
 		k=$($BIN/exits_bench kvm "$mode" $n | awk '{ print $2 }') || return 1
 		eval "kvm_$mode=$k"
 	done
 	modprobe -r "$kvm"
-	for mode in cpuid vmmcall pio; do
+	for mode in cpuid vmmcall pio mmio; do
 		eval "d=\$duet_$mode; k=\$kvm_$mode"
 		echo "bench: exits duet_${mode}_per_sec $d"
 		echo "bench: exits kvm_${mode}_per_sec $k"
