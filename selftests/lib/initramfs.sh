@@ -122,7 +122,7 @@ hostname duet-vm
 # boot_cpu_data's capabilities, an interrupt makes KASAN take the 5-level
 # direct map (LA57) for a wild address. The report also turns lockdep off,
 # so ask the host for a fresh boot instead of running the command.
-if dmesg | grep -q 'BUG: KASAN: wild-memory-access' && dmesg | grep -q ' identify_cpu+'; then
+if dmesg | grep -q 'BUG: KASAN: wild-memory-access' && dmesg | grep -q 'identify_cpu+'; then
 	echo
 	echo "$marker-BOOT-RACE"
 	sync
