@@ -498,6 +498,7 @@ int duet_gmem_read_gpa(struct duet_vm *vm, u64 gpa, void *buf, u64 len,
 {
 	return duet_gmem_read(vm, NULL, gpa, 0, buf, len, ctx, done);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_gmem_read_gpa);
 
 /*
  * @access: DUET_PFERR_WRITE/USER/FETCH, DUET_WALK_AC, and DUET_WALK_NO_AD
@@ -510,6 +511,7 @@ int duet_gmem_read_gva(struct duet_vm *vm, const struct duet_walk_mode *m,
 {
 	return duet_gmem_read(vm, m, gva, access, buf, len, ctx, done);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_gmem_read_gva);
 
 /*
  * The descriptor-table rule shared by both entry points: @size is 8 or 16
