@@ -58,7 +58,29 @@ bench_exits() {
 	done
 }
 
-for b in ioctl exits; do
+# gmem: a protected guest read (duet_gmem_read_gpa/_gva, no fault) against
+# copy_from_user() of the same bytes, timed by duet_gmem_bench.ko in the
+# VMM's thread; per read, best of five rounds.
+bench_gmem() {
+	local out size plain gpa gva rc_g
+	insmod /duet/duet.ko || return 1
+	insmod $BIN/duet_gmem_bench.ko || { rmmod duet; return 1; }
+	grep -qs debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
+	out=$($BIN/gmem_bench)
+	rc_g=$?
+	rmmod duet_gmem_bench
+	rmmod duet
+	[ $rc_g -eq 0 ] || return 1
+	echo "$out" | while read -r size plain gpa gva; do
+		echo "bench: gmem plain_${size}_ns $plain"
+		echo "bench: gmem read_${size}_ns $gpa"
+		echo "bench: gmem read_gva_${size}_ns $gva"
+		echo "bench: gmem read_vs_plain_${size}_ratio $(ratio "$gpa" "$plain")"
+		echo "bench: gmem read_gva_vs_plain_${size}_ratio $(ratio "$gva" "$plain")"
+	done
+}
+
+for b in ioctl exits gmem; do
 	[ "$want" = all ] || [ "$want" = "$b" ] || continue
 	"bench_$b" || { echo "bench: $b FAILED"; rc=1; }
 done

@@ -158,6 +158,18 @@ static const struct file_operations duet_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
+#ifdef DUET_KUNIT
+/*
+ * The VM of a VM file, or NULL for any other file: for test and bench
+ * modules, which hold @filp (and so the VM) for as long as they use it.
+ */
+struct duet_vm *duet_vm_from_file(struct file *filp)
+{
+	return filp->f_op == &duet_vm_fops ? filp->private_data : NULL;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vm_from_file);
+#endif
+
 /* DUET_CREATE_VM: return a new VM fd; @flags are checked DUET_VM_*. */
 int duet_vm_create(u32 flags)
 {
