@@ -371,6 +371,7 @@ void *duet_fpu_alloc(void);
 void duet_fpu_free(void *area);
 void duet_fpu_load(void *area, bool guest_pke);
 void duet_fpu_put(void *area, bool guest_pke);
+u32 duet_fpu_guest_pkru(void *area);
 int duet_fpu_get_xsave(void *area, void __user *argp);
 int duet_fpu_set_xsave(void *area, void __user *argp);
 #ifdef DUET_KUNIT
@@ -402,6 +403,7 @@ int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
 #define DUET_PFERR_USER		BIT(2)	/* CPL 3 */
 #define DUET_PFERR_RSVD		BIT(3)	/* a reserved bit was set */
 #define DUET_PFERR_FETCH	BIT(4)	/* instruction fetch */
+#define DUET_PFERR_PK		BIT(5)	/* protection-key violation */
 /* Walk flags that are not error-code bits. */
 #define DUET_WALK_AC		BIT(16)	/* RFLAGS.AC: SMAP lets it through */
 #define DUET_WALK_NO_AD		BIT(17)	/* leave accessed/dirty bits alone */
@@ -413,6 +415,7 @@ struct duet_walk_mode {
 	bool gbpages;			/* CPUID 8000_0001h EDX[26] */
 	bool pse36;			/* CPUID 1 EDX[17] */
 	bool amd;			/* bit 8 of PML4Es/PML5Es reserved */
+	u32 pkru;			/* with CR4.PKE; 0 allows every key */
 };
 
 struct duet_walk_result {

@@ -210,6 +210,19 @@ void duet_fpu_put(void *area, bool guest_pke)
 }
 
 /*
+ * The guest's PKRU as of its last exit (its image's PKRU component; the
+ * init value 0 when absent), for walks that check protection keys.  0
+ * when the host does not use PKRU: duet then neither loads nor saves it.
+ */
+u32 duet_fpu_guest_pkru(void *area)
+{
+	if (!duet_fpu_pkru_off ||
+	    !(*duet_fpu_xstate_bv(area) & FPU_XFEATURE_PKRU))
+		return 0;
+	return *(u32 *)((u8 *)area + duet_fpu_pkru_off);
+}
+
+/*
  * Check an XSAVE image of @size bytes as XRSTOR (standard form, all of
  * @xcr0 requested) would, and as SDM "XRSTOR" lists its #GP causes: the
  * size the kernel keeps (@want_size), XSTATE_BV within @xcr0, XCOMP_BV 0

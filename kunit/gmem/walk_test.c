@@ -387,6 +387,44 @@ static void walk_user_supervisor(struct kunit *test)
 			EC_P | EC_I);
 }
 
+/*
+ * Protection keys: key 3 in the leaf of a user page.  AD denies every
+ * data access at any CPL, WD denies user writes and, with CR0.WP,
+ * supervisor ones; fetches, supervisor pages and CR4.PKE = 0 are free.
+ */
+static void walk_protection_keys(struct kunit *test)
+{
+	struct duet_walk_mode m = mode_4level;
+	struct fake_mem *f = fake_mem(test);
+	u64 key3 = 3ULL << 59;
+
+	build_4level(f, P | RW | US | key3);
+	m.pkru = BIT(2 * 3);				/* AD for key 3 */
+	walk_ok(test, &m, f, 0x5000, EC_U);		/* CR4.PKE off */
+	m.cr4 |= X86_CR4_PKE;
+	KUNIT_EXPECT_EQ(test, walk_ec(test, &m, f, 0x5000, EC_U),
+			EC_P | EC_U | DUET_PFERR_PK);
+	KUNIT_EXPECT_EQ(test, walk_ec(test, &m, f, 0x5000, 0),
+			EC_P | DUET_PFERR_PK);
+	walk_ok(test, &m, f, 0x5000, EC_U | EC_I);	/* fetches pass */
+	m.pkru = BIT(2 * 2);				/* another key */
+	walk_ok(test, &m, f, 0x5000, EC_U | EC_W);
+
+	m.pkru = BIT(2 * 3 + 1);			/* WD for key 3 */
+	walk_ok(test, &m, f, 0x5000, EC_U);
+	KUNIT_EXPECT_EQ(test, walk_ec(test, &m, f, 0x5000, EC_U | EC_W),
+			EC_P | EC_U | EC_W | DUET_PFERR_PK);
+	KUNIT_EXPECT_EQ(test, walk_ec(test, &m, f, 0x5000, EC_W),
+			EC_P | EC_W | DUET_PFERR_PK);
+	m.cr0 &= ~X86_CR0_WP;
+	walk_ok(test, &m, f, 0x5000, EC_W);
+
+	/* A supervisor page has no key check. */
+	build_4level(f, P | RW | key3);
+	m.pkru = ~0u;
+	walk_ok(test, &m, f, 0x5000, EC_W);
+}
+
 static void walk_nx(struct kunit *test)
 {
 	struct duet_walk_mode m = mode_4level;
@@ -564,6 +602,7 @@ static struct kunit_case duet_gmem_walk_cases[] = {
 	KUNIT_CASE(walk_not_present),
 	KUNIT_CASE(walk_write_protect),
 	KUNIT_CASE(walk_user_supervisor),
+	KUNIT_CASE(walk_protection_keys),
 	KUNIT_CASE(walk_nx),
 	KUNIT_CASE(walk_reserved_bits),
 	KUNIT_CASE(walk_accessed_dirty),

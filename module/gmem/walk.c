@@ -8,8 +8,9 @@
  * Modes: paging off, 32-bit (4 KiB and, with CR4.PSE, 4 MiB pages, PSE-36
  * addresses), PAE (4 KiB, 2 MiB), 4- and 5-level long mode (4 KiB, 2 MiB,
  * 1 GiB).  Checks: P, R/W (CR0.WP for supervisor writes), U/S, NX
- * (EFER.NXE), SMEP and SMAP (CR4), reserved bits.  Protection keys are not
- * modelled: a guest with CR4.PKE gets no PK faults from duet's walks.  PAE
+ * (EFER.NXE), SMEP and SMAP (CR4), protection keys (CR4.PKE, long mode:
+ * the key of a user page against the PKRU the caller passes), reserved
+ * bits.  PAE
  * PDPTEs are read from memory at each walk, not taken from a copy cached
  * at the last MOV CR3 (as an AMD CPU under nested paging does too).
  *
@@ -196,6 +197,28 @@ static bool duet_walk_allowed(const struct duet_walk_mode *m, u32 access,
 	return !(fetch && noexec);
 }
 
+/*
+ * Protection keys (SDM "Protection Keys"): in long mode with CR4.PKE, a
+ * data access to a user page is checked against PKRU's two bits for the
+ * key in bits 62:59 of the final entry, at any CPL: AD forbids every
+ * data access, WD forbids writes (supervisor writes only with CR0.WP).
+ * Instruction fetches are not checked.
+ */
+static bool duet_walk_pk_allowed(const struct duet_walk_mode *m, u32 access,
+				 bool user, u64 leaf)
+{
+	unsigned int key = (leaf >> 59) & 0xf;
+	bool ad = m->pkru & BIT(2 * key), wd = m->pkru & BIT(2 * key + 1);
+
+	if (!(m->efer & EFER_LMA) || !(m->cr4 & X86_CR4_PKE) || !user ||
+	    (access & DUET_PFERR_FETCH))
+		return true;
+	if (ad)
+		return false;
+	return !(wd && (access & DUET_PFERR_WRITE) &&
+		 ((access & DUET_PFERR_USER) || (m->cr0 & X86_CR0_WP)));
+}
+
 bool duet_walk_canonical(const struct duet_walk_mode *m, u64 la)
 {
 	unsigned int bits = m->cr4 & X86_CR4_LA57 ? 57 : 48;
@@ -293,6 +316,15 @@ int __duet_walk(const struct duet_walk_mode *m, const struct duet_pte_ops *ops,
 	if (!duet_walk_allowed(m, access, writable, user, noexec)) {
 		res->error_code = duet_walk_error(m, &sh, access,
 						  DUET_PFERR_PRESENT);
+		res->fault = true;
+		res->gpa = 0;
+		res->level = 0;
+		return 0;
+	}
+	if (!duet_walk_pk_allowed(m, access, user, ptes[n - 1])) {
+		res->error_code = duet_walk_error(m, &sh, access,
+						  DUET_PFERR_PRESENT) |
+				  DUET_PFERR_PK;
 		res->fault = true;
 		res->gpa = 0;
 		res->level = 0;

@@ -16,4 +16,6 @@ void svm_walk_mode(struct vcpu_svm *svm, struct duet_walk_mode *m)
 	m->cr4 = save->cr4;
 	m->efer = save->efer;
 	duet_walk_mode_cpuid(svm->vcpu.cpuid, m);
+	/* Called after the exit's duet_fpu_put(): the image is current. */
+	m->pkru = duet_fpu_guest_pkru(svm->vcpu.fpu);
 }
