@@ -323,6 +323,7 @@ enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 enum { DUET_REQ_KICK };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
+struct duet_vcpu *duet_vcpu_lock(struct duet_vm *vm, u32 id);
 int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info);
 int duet_pio_string_copy(struct duet_vcpu *vcpu,
 			 const struct duet_pio_string *s, bool to_guest,
@@ -387,6 +388,8 @@ struct page *duet_slot_pin(struct duet_vm *vm, struct duet_slot *slot, u64 gfn);
 void duet_slot_free(struct duet_vm *vm, struct duet_slot *slot);
 
 /* gmem/access.c */
+int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
+		    unsigned long *hva, u64 *room);
 int duet_gpa_read(struct duet_vm *vm, u64 gpa, void *buf, u64 len);
 int duet_gpa_write(struct duet_vm *vm, u64 gpa, const void *buf, u64 len);
 int duet_gpa_probe(struct duet_vm *vm, u64 gpa, u64 len, bool write);
@@ -433,6 +436,9 @@ struct duet_pte_ops {
 	int (*cmpxchg_pte)(void *opaque, u64 gpa, u64 old, u64 new,
 			   unsigned int size);
 };
+
+/* gmem/access.c: the entries of the guest's own tables; opaque: the VM. */
+extern const struct duet_pte_ops duet_gpa_pte_ops;
 
 bool duet_walk_canonical(const struct duet_walk_mode *m, u64 la);
 int __duet_walk(const struct duet_walk_mode *m, const struct duet_pte_ops *ops,

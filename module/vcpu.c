@@ -22,6 +22,24 @@ void *duet_vcpu_pio_data(struct duet_vcpu *vcpu)
 }
 
 /*
+ * vCPU @id of @vm with vm->mmu_lock held, which keeps it from being freed
+ * (duet_vcpu_release()) until the caller unlocks; NULL, unlocked, when
+ * there is none.  For readers in other threads (netlink, introspection).
+ */
+struct duet_vcpu *duet_vcpu_lock(struct duet_vm *vm, u32 id)
+{
+	struct duet_vcpu *vcpu;
+
+	if (id >= DUET_MAX_VCPUS)
+		return NULL;
+	mutex_lock(&vm->mmu_lock);
+	vcpu = vm->vcpus[id];
+	if (!vcpu)
+		mutex_unlock(&vm->mmu_lock);
+	return vcpu;
+}
+
+/*
  * What netlink reports of vCPU @id of @vm; -ENOENT when there is none.
  * mmu_lock keeps the vCPU from being freed (duet_vcpu_release()).  The
  * counters are read without the vCPU's mutex while it may run: each is
@@ -35,15 +53,9 @@ int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info)
 	size_t i;
 
 	BUILD_BUG_ON(sizeof(info->stats) % sizeof(u64));
-	if (id >= DUET_MAX_VCPUS)
+	vcpu = duet_vcpu_lock(vm, id);
+	if (!vcpu)
 		return -ENOENT;
-
-	mutex_lock(&vm->mmu_lock);
-	vcpu = vm->vcpus[id];
-	if (!vcpu) {
-		mutex_unlock(&vm->mmu_lock);
-		return -ENOENT;
-	}
 	src = (const u64 *)&vcpu->stats;
 	for (i = 0; i < sizeof(info->stats) / sizeof(u64); i++)
 		dst[i] = READ_ONCE(src[i]);

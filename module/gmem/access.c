@@ -25,8 +25,8 @@
  * The VMM's address of @gpa and the bytes its slot has from there; only
  * the lookup runs under mmu_lock.
  */
-static int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
-			   unsigned long *hva, u64 *room)
+int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
+		    unsigned long *hva, u64 *room)
 {
 	struct duet_slot *slot;
 	u64 off;
@@ -140,3 +140,27 @@ int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
 		return -EAGAIN;
 	return r;
 }
+
+static int duet_gpa_read_pte(void *opaque, u64 gpa, u64 *val,
+			     unsigned int size)
+{
+	u64 v = 0;
+	int r;
+
+	/* Little-endian: a 4-byte entry lands in the low half. */
+	r = duet_gpa_read(opaque, gpa, &v, size);
+	*val = v;
+	return r;
+}
+
+static int duet_gpa_cmpxchg_pte(void *opaque, u64 gpa, u64 old, u64 new,
+				unsigned int size)
+{
+	return duet_gpa_cmpxchg(opaque, gpa, old, new, size);
+}
+
+/* The guest's own paging-structure entries, for walks; @opaque is the VM. */
+const struct duet_pte_ops duet_gpa_pte_ops = {
+	.read_pte = duet_gpa_read_pte,
+	.cmpxchg_pte = duet_gpa_cmpxchg_pte,
+};

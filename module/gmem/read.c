@@ -239,57 +239,25 @@ static int duet_gmem_vm_read(void *opaque, u64 gpa, void *buf, u64 len,
 			     u64 *done)
 {
 	struct duet_vm *vm = opaque;
-	struct duet_slot *slot;
-	unsigned long hva = 0, left;
-	u64 off, n = 0;
+	unsigned long hva, left;
+	u64 n;
+	int r;
 
 	*done = 0;
 	if (current->mm != vm->mm)
 		return -ESRCH;
-	mutex_lock(&vm->mmu_lock);
-	slot = duet_slot_find(vm, gpa >> PAGE_SHIFT);
-	if (slot) {
-		off = gpa - (slot->base_gfn << PAGE_SHIFT);
-		hva = slot->userspace_addr + off;
-		n = min(len, (slot->npages << PAGE_SHIFT) - off);
-	}
-	mutex_unlock(&vm->mmu_lock);
-	if (!slot)
-		return -ENOENT;
-
+	r = duet_gpa_to_hva(vm, gpa, false, &hva, &n);
+	if (r)
+		return r;
+	n = min(len, n);
 	left = copy_from_user(buf, (const void __user *)hva, n);
 	*done = n - left;
 	return left ? -EFAULT : 0;
 }
 
-static int duet_gmem_vm_read_pte(void *opaque, u64 gpa, u64 *val,
-				 unsigned int size)
-{
-	u64 v = 0, done;
-	int r;
-
-	/* Entries are naturally aligned: never across a slot. */
-	r = duet_gmem_vm_read(opaque, gpa, &v, size, &done);
-	if (!r && done != size)
-		r = -EFAULT;
-	*val = v;
-	return r;
-}
-
-static int duet_gmem_vm_cmpxchg_pte(void *opaque, u64 gpa, u64 old, u64 new,
-				    unsigned int size)
-{
-	return duet_gpa_cmpxchg(opaque, gpa, old, new, size);
-}
-
-static const struct duet_pte_ops duet_gmem_vm_pte_ops = {
-	.read_pte = duet_gmem_vm_read_pte,
-	.cmpxchg_pte = duet_gmem_vm_cmpxchg_pte,
-};
-
 static const struct duet_gmem_ops duet_gmem_vm_ops = {
 	.read = duet_gmem_vm_read,
-	.pte = &duet_gmem_vm_pte_ops,
+	.pte = &duet_gpa_pte_ops,
 };
 
 /* A page-table reader that also records each entry, for translations. */
@@ -683,14 +651,9 @@ int duet_vcpu_walk_mode(struct duet_vm *vm, u32 id, struct duet_walk_mode *m,
 	struct duet_vcpu *vcpu;
 	unsigned int seq;
 
-	if (id >= DUET_MAX_VCPUS)
+	vcpu = duet_vcpu_lock(vm, id);
+	if (!vcpu)
 		return -ENOENT;
-	mutex_lock(&vm->mmu_lock);
-	vcpu = vm->vcpus[id];
-	if (!vcpu) {
-		mutex_unlock(&vm->mmu_lock);
-		return -ENOENT;
-	}
 	do {
 		seq = read_seqbegin(&vcpu->paging_lock);
 		p = vcpu->paging;

@@ -356,32 +356,9 @@ fault:
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(__duet_walk);
 
-static int duet_walk_read_pte(void *opaque, u64 gpa, u64 *val,
-			      unsigned int size)
-{
-	u64 v = 0;
-	int r;
-
-	/* Little-endian: a 4-byte entry lands in the low half. */
-	r = duet_gpa_read(opaque, gpa, &v, size);
-	*val = v;
-	return r;
-}
-
-static int duet_walk_cmpxchg_pte(void *opaque, u64 gpa, u64 old, u64 new,
-				 unsigned int size)
-{
-	return duet_gpa_cmpxchg(opaque, gpa, old, new, size);
-}
-
-static const struct duet_pte_ops duet_walk_guest_ops = {
-	.read_pte = duet_walk_read_pte,
-	.cmpxchg_pte = duet_walk_cmpxchg_pte,
-};
-
 /* __duet_walk() over the guest's own page tables in guest memory. */
 int duet_walk(struct duet_vm *vm, const struct duet_walk_mode *m, u64 gva,
 	      u32 access, struct duet_walk_result *res)
 {
-	return __duet_walk(m, &duet_walk_guest_ops, vm, gva, access, res);
+	return __duet_walk(m, &duet_gpa_pte_ops, vm, gva, access, res);
 }
