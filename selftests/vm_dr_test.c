@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Debug registers on SVM: every MOV to or from DR0-DR7 is intercepted
- * (module/svm/dr.c).  The guest reads back what it wrote to DR0-DR3, DR6
- * and DR7 (with their fixed bits) and never sees the host's; DR4/DR5 alias
- * DR6/DR7 without CR4.DE and raise #UD with it; bits 63:32 of DR6/DR7 raise
- * #GP; DR7.GD raises #DB.  The host's hardware breakpoints survive the
- * guest: a perf watchpoint on a host variable still counts writes after
- * guest runs that wrote garbage to every debug register, which needs the
- * host's DR0 and DR7 back after each #VMEXIT.
+ * Debug registers, the same on both backends (on SVM every MOV to or
+ * from DR0-DR7 is intercepted, module/svm/dr.c).  The guest reads back
+ * what it wrote to DR0-DR3, DR6 and DR7 (with their fixed bits) and never
+ * sees the host's; DR4/DR5 alias DR6/DR7 without CR4.DE and raise #UD
+ * with it; bits 63:32 of DR6/DR7 raise #GP; DR7.GD raises #DB.  The
+ * host's hardware breakpoints survive the guest: a perf watchpoint on a
+ * host variable still counts writes after guest runs that wrote garbage
+ * to every debug register, which needs the host's DR0 and DR7 back after
+ * each VM exit.
  */
 #include <errno.h>
 #include <linux/hw_breakpoint.h>

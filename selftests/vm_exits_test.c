@@ -2,7 +2,8 @@
 /*
  * Guest exits: ucalls themselves (sync, done, a failed guest assertion,
  * guest code that returns, the guest's printf), CPUID answered in the
- * kernel (the host's vendor, zeros for garbage leaves), VMMCALL, port I/O
+ * kernel (the host's vendor, zeros for garbage leaves), the hypercall
+ * (VMMCALL on SVM, VMCALL on VMX), port I/O
  * of each size in both directions, HLT, string I/O (one OUTSB here;
  * vm_pio_string_test has the rest), MSRs (emulated, or #GP seen by the
  * guest's handler), and guests that triple-fault, after which the VM is
@@ -182,7 +183,8 @@ static void guest_cpuid_code(void)
 
 /*
  * CPUID answers from the vCPU's table, which starts as the host's: its
- * vendor and signature, a hypervisor bit, no SVM; unknown leaves read 0.
+ * vendor and signature, a hypervisor bit, neither VMX nor SVM; unknown
+ * leaves read 0.
  */
 static void cpuid_host_values(void)
 {
@@ -214,6 +216,9 @@ static void cpuid_host_values(void)
 	TEST_ASSERT_EQ(uc.args[0], a);
 	TEST_ASSERT(uc.args[2] & BIT(31), "leaf 1 ECX %#llx: no hypervisor bit",
 		    (unsigned long long)uc.args[2]);
+	/* No nested VMX for the guest, whatever the host has. */
+	TEST_ASSERT(!(uc.args[2] & BIT(5)), "leaf 1 ECX %#llx: VMX bit set",
+		    (unsigned long long)uc.args[2]);
 
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
 	__cpuid(0x80000000, a, b, c, d);
@@ -236,28 +241,39 @@ static void cpuid_host_values(void)
 	vcpu_expect_done(vcpu);
 }
 
-/* VMMCALL, with R8 = the address after it. */
-static __u64 guest_vmmcall_at(__u64 nr, __u64 a0, __u64 a1, __u64 a2,
-			      __u64 a3)
+/*
+ * The hypercall (guest_hypercall() of guest.h), with R8 = the address
+ * after it.
+ */
+static __u64 guest_hypercall_at(__u64 nr, __u64 a0, __u64 a1, __u64 a2,
+				__u64 a3)
 {
 	__u64 ret;
 
-	asm volatile("lea 1f(%%rip), %%r8\n\t"
-		     "vmmcall\n"
-		     "1:"
-		     : "=a"(ret)
-		     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
-		     : "r8", "memory");
+	if (GUEST_READ_ONCE(guest_hypercall_vmcall))
+		asm volatile("lea 1f(%%rip), %%r8\n\t"
+			     "vmcall\n"
+			     "1:"
+			     : "=a"(ret)
+			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+			     : "r8", "memory");
+	else
+		asm volatile("lea 1f(%%rip), %%r8\n\t"
+			     "vmmcall\n"
+			     "1:"
+			     : "=a"(ret)
+			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+			     : "r8", "memory");
 	return ret;
 }
 
-static void guest_hypercall(void)
+static void guest_hypercall_code(void)
 {
 	/* Answered in the kernel: no exit, RAX = 0. */
-	GUEST_SYNC(guest_vmmcall_at(DUET_HC_NOP, 1, 2, 3, 4) + 0x100);
-	GUEST_SYNC(guest_vmmcall_at(HC_NR, 1, 2, 3, 4));
+	GUEST_SYNC(guest_hypercall_at(DUET_HC_NOP, 1, 2, 3, 4) + 0x100);
+	GUEST_SYNC(guest_hypercall_at(HC_NR, 1, 2, 3, 4));
 	/* Nothing written by the host: RAX reads 0. */
-	GUEST_SYNC(guest_vmmcall_at(~0ull, ~1ull, ~2ull, ~3ull, ~4ull));
+	GUEST_SYNC(guest_hypercall_at(~0ull, ~1ull, ~2ull, ~3ull, ~4ull));
 	GUEST_DONE();
 }
 
@@ -267,12 +283,13 @@ static void hypercall(void)
 	struct duet_run *run;
 	struct duet_regs regs;
 
-	vm_create_with_one_vcpu(&vcpu, guest_hypercall);
+	vm_create_with_one_vcpu(&vcpu, guest_hypercall_code);
 	run = vcpu->run;
 
 	vcpu_expect_sync(vcpu, 0x100);
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_HYPERCALL);
+	TEST_ASSERT_HW_EXIT(vcpu, TEST_HW_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, HC_NR);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 1);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 2);
@@ -285,6 +302,7 @@ static void hypercall(void)
 
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_HYPERCALL);
+	TEST_ASSERT_HW_EXIT(vcpu, TEST_HW_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, ~0ull);
 	TEST_ASSERT_EQ(run->hypercall.args[0], ~1ull);
 	TEST_ASSERT_EQ(run->hypercall.args[3], ~4ull);
@@ -309,6 +327,7 @@ static void expect_io(struct duet_test_vcpu *vcpu, __u32 dir,
 
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_IO);
+	TEST_ASSERT_HW_EXIT(vcpu, TEST_HW_EXIT_IO);
 	test_print("%s", vcpu_exit_str(vcpu));
 	TEST_ASSERT_EQ(run->io.direction, dir);
 	TEST_ASSERT_EQ(run->io.size, size);
@@ -390,6 +409,7 @@ static void hlt(void)
 	for (i = 0; i < 2; i++) {
 		vcpu_run(vcpu);
 		TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_HLT);
+		TEST_ASSERT_HW_EXIT(vcpu, TEST_HW_EXIT_HLT);
 		vcpu_regs_get(vcpu, &regs);
 		TEST_ASSERT_EQ(regs.rip, regs.r8);
 		/* Interrupts are off: HLT still comes to us. */
@@ -543,6 +563,7 @@ static void expect_shutdown(void *guest_code)
 	vcpu_expect_sync(vcpu[0], 0);
 	vcpu_run(vcpu[0]);
 	TEST_ASSERT_EXIT_REASON(vcpu[0], DUET_EXIT_SHUTDOWN);
+	TEST_ASSERT_HW_EXIT(vcpu[0], TEST_HW_EXIT_SHUTDOWN);
 	test_print("%s", vcpu_exit_str(vcpu[0]));
 
 	r = _vcpu_run(vcpu[0]);

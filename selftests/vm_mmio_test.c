@@ -37,6 +37,7 @@ static void expect_read(struct duet_test_vcpu *vcpu, __u64 gpa, __u32 len,
 
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_MMIO);
+	TEST_ASSERT_HW_EXIT(vcpu, TEST_HW_EXIT_MMIO);
 	TEST_ASSERT(!run->mmio.is_write && run->mmio.phys_addr == gpa &&
 		    run->mmio.len == len,
 		    "want a read of %u at %#llx: %s", len,
@@ -51,6 +52,7 @@ static void expect_write(struct duet_test_vcpu *vcpu, __u64 gpa, __u32 len,
 
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, DUET_EXIT_MMIO);
+	TEST_ASSERT_HW_EXIT(vcpu, TEST_HW_EXIT_MMIO);
 	TEST_ASSERT(run->mmio.is_write && run->mmio.phys_addr == gpa &&
 		    run->mmio.len == len && run->mmio.data == data,
 		    "want a write of %u at %#llx of %#llx: %s", len,

@@ -757,7 +757,5 @@ static const struct test_case cases[] = {
 int main(void)
 {
 	TEST_REQUIRE_VM();
-	if (duet_expected_backend() != DUET_BACKEND_SVM)
-		TEST_SKIP("string I/O exits are SVM's so far");
 	return test_run(cases, ARRAY_SIZE(cases));
 }

@@ -42,7 +42,7 @@ static void regs_reset_state(void)
 	struct duet_sregs sregs;
 	struct duet_regs regs;
 
-	/* APM "Processor Initialization State". */
+	/* APM "Processor Initialization State", SDM "Initial State". */
 	vcpu_regs_get(vcpu, &regs);
 	TEST_ASSERT_EQ(regs.rip, 0xfff0);
 	TEST_ASSERT_EQ(regs.rflags, X86_RFLAGS_FIXED);
@@ -52,7 +52,7 @@ static void regs_reset_state(void)
 	TEST_ASSERT_EQ(sregs.cs.base, 0xffff0000);
 	TEST_ASSERT_EQ(sregs.cs.limit, 0xffff);
 	TEST_ASSERT_EQ(sregs.cr0, X86_CR0_NW | X86_CR0_CD | X86_CR0_ET);
-	/* duet's own EFER.SVME is not the guest's. */
+	/* The host's EFER (SVME on SVM) is not the guest's. */
 	TEST_ASSERT_EQ(sregs.efer, 0);
 	TEST_ASSERT_EQ(sregs.idt.limit, 0xffff);
 	TEST_ASSERT_EQ(sregs.reserved[0] | sregs.reserved[3], 0);
@@ -360,8 +360,9 @@ static void guest_entry_ok(void)
 }
 
 /*
- * Long mode with paging but without CR4.PAE: SET_SREGS takes it, VMRUN
- * refuses it (APM "Canonicalization and Consistency Checks").  The exit
+ * Long mode with paging but without CR4.PAE: SET_SREGS takes it, the
+ * entry refuses it (APM "Canonicalization and Consistency Checks" for
+ * VMRUN, SDM "Checks on Guest Control Registers" for VM entry).  The exit
  * says so, and the vCPU runs once its whole state is right again.
  */
 static void sregs_inconsistent_entry_fails(void)

@@ -2,7 +2,8 @@
 /*
  * The run loop: vCPUs running in parallel threads, DUET_KICK from other
  * threads (while the guest spins, before DUET_RUN, racing with close()),
- * and NMI blocking until the NMI handler's IRET.
+ * a signal to one of two vCPU threads, and NMI blocking until the NMI
+ * handler's IRET.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "nl.h"
 #include "vm.h"
 
 #define NR_VCPUS	4
@@ -373,6 +375,111 @@ static void kick_targets_one_vcpu(void)
 	vm_free(vm);
 }
 
+struct run_once {
+	struct duet_test_vcpu *vcpu;
+	int rc;
+	__u32 exit_reason;
+	bool done;			/* LOAD()/STORE() */
+};
+
+static void *run_once_fn(void *arg)
+{
+	struct run_once *o = arg;
+
+	o->rc = _vcpu_run(o->vcpu);
+	o->exit_reason = o->vcpu->run->exit_reason;
+	STORE(o->done, true);
+	return NULL;
+}
+
+/* signal-exits of vCPU @id of this process's one VM, from netlink. */
+static __u64 signal_exits(struct nl_sock *nl, __u16 family, unsigned int id)
+{
+	struct nl_vm vms[16];
+	struct nl_vcpu v;
+	struct nl_reply rep;
+	unsigned int i, n, mine = 0;
+	__u32 vm_id = 0;
+
+	TEST_ASSERT_RC(_nl_vm_dump(nl, family, vms, ARRAY_SIZE(vms), &n,
+				   NULL), 0);
+	for (i = 0; i < n && i < ARRAY_SIZE(vms); i++) {
+		if (vms[i].pid == (__u32)getpid()) {
+			vm_id = vms[i].id;
+			mine++;
+		}
+	}
+	TEST_ASSERT_EQ(mine, 1);
+	TEST_ASSERT_RC(_nl_vcpu_get(nl, family, vm_id, id, &v, &rep), 0);
+	TEST_ASSERT(v.has_stats, "vcpu-get without stats");
+	return v.stats[DUET_A_VCPU_STATS_SIGNAL_EXITS];
+}
+
+/*
+ * Two vCPUs spinning in two threads; a signal to vCPU 0's thread ends its
+ * DUET_RUN with -EINTR and DUET_EXIT_INTR, counted in its signal-exits,
+ * while vCPU 1 spins on, uncounted.  Both guests then finish normally.
+ */
+static void signal_targets_one_vcpu(void)
+{
+	struct duet_test_vcpu *vcpus[2];
+	struct run_once o[2] = { 0 };
+	struct duet_test_vm *vm;
+	struct nl_family fam;
+	struct nl_sock nl;
+	__u64 before[2], c1;
+	pthread_t t[2];
+	unsigned int i;
+
+	install_handlers();
+	TEST_ASSERT_RC(_nl_open(&nl), 0);
+	TEST_ASSERT_RC(_nl_family_get(&nl, DUET_FAMILY_NAME, &fam), 0);
+	vm = vm_create_with_vcpus(2, guest_spin, vcpus);
+	for (i = 0; i < 2; i++) {
+		vcpu_expect_sync(vcpus[i], i);
+		before[i] = signal_exits(&nl, fam.id, i);
+		o[i].vcpu = vcpus[i];
+		TEST_ASSERT(!pthread_create(&t[i], NULL, run_once_fn, &o[i]),
+			    "pthread_create");
+	}
+	/* The guests count only while their threads are inside DUET_RUN. */
+	for (i = 0; i < 5000 && (!LOAD(*guest_count(vm, 0)) ||
+				 !LOAD(*guest_count(vm, 1))); i++)
+		sleep_ms(1);
+	TEST_ASSERT(LOAD(*guest_count(vm, 0)) && LOAD(*guest_count(vm, 1)),
+		    "the guests do not spin");
+
+	TEST_ASSERT(!pthread_kill(t[0], SIGUSR1), "pthread_kill");
+	for (i = 0; i < 5000 && !LOAD(o[0].done); i++)
+		sleep_ms(1);
+	TEST_ASSERT(LOAD(o[0].done), "the signal did not end DUET_RUN");
+	TEST_ASSERT(!pthread_join(t[0], NULL), "pthread_join");
+	TEST_ASSERT_RC(o[0].rc, -EINTR);
+	TEST_ASSERT_EQ(o[0].exit_reason, DUET_EXIT_INTR);
+	TEST_ASSERT_EQ(signal_exits(&nl, fam.id, 0), before[0] + 1);
+
+	/* vCPU 1 is still in DUET_RUN and its guest still runs. */
+	c1 = LOAD(*guest_count(vm, 1));
+	sleep_ms(50);
+	TEST_ASSERT(LOAD(*guest_count(vm, 1)) > c1, "vCPU 1 stopped");
+	TEST_ASSERT(!LOAD(o[1].done), "vCPU 1 left DUET_RUN (%s)",
+		    test_rc_str(o[1].rc));
+	TEST_ASSERT_EQ(signal_exits(&nl, fam.id, 1), before[1]);
+
+	TEST_ASSERT_RC(kick(vcpus[1], 0), 0);
+	TEST_ASSERT(!pthread_join(t[1], NULL), "pthread_join");
+	TEST_ASSERT_RC(o[1].rc, 0);
+	TEST_ASSERT_EQ(o[1].exit_reason, DUET_EXIT_KICK);
+	TEST_ASSERT_EQ(signal_exits(&nl, fam.id, 1), before[1]);
+
+	/* Both resume where they were and finish. */
+	stop_spinning(vm);
+	for (i = 0; i < 2; i++)
+		vcpu_expect_done(vcpus[i]);
+	nl_close(&nl);
+	vm_free(vm);
+}
+
 struct close_kicker {
 	int fd;
 	bool go;			/* LOAD()/STORE() */
@@ -591,6 +698,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(kick_before_run),
 	TEST_CASE(kick_bad_arg),
 	TEST_CASE(kick_targets_one_vcpu),
+	TEST_CASE(signal_targets_one_vcpu),
 	TEST_CASE(kick_races_close),
 	TEST_CASE(nmi_blocked_until_iret),
 	TEST_CASE(nmi_unblocked_after_iret),

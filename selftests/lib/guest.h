@@ -12,6 +12,7 @@
 #ifndef DUET_SELFTEST_GUEST_H
 #define DUET_SELFTEST_GUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -79,16 +80,33 @@ static inline __u64 guest_inl_rax(__u16 port, __u64 rax)
 	return rax;
 }
 
-/* VMMCALL with RAX = @nr and RBX, RCX, RDX, RSI = @a0..@a3; RAX back. */
-static inline __u64 guest_vmmcall(__u64 nr, __u64 a0, __u64 a1, __u64 a2,
-				  __u64 a3)
+/*
+ * Whether this VM's hypercall instruction is VMCALL (VMX) rather than
+ * VMMCALL (SVM): each raises #UD on the other vendor's CPUs.  vm_create()
+ * sets the guest's copy from DUET_CAP_BACKEND, so that the guest picks
+ * the right one without asking the host.
+ */
+extern bool guest_hypercall_vmcall;
+
+/*
+ * The hypercall (VMCALL or VMMCALL, both 3 bytes) with RAX = @nr and RBX,
+ * RCX, RDX, RSI = @a0..@a3; RAX back.
+ */
+static inline __u64 guest_hypercall(__u64 nr, __u64 a0, __u64 a1, __u64 a2,
+				    __u64 a3)
 {
 	__u64 ret;
 
-	asm volatile("vmmcall"
-		     : "=a"(ret)
-		     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
-		     : "memory");
+	if (__atomic_load_n(&guest_hypercall_vmcall, __ATOMIC_RELAXED))
+		asm volatile("vmcall"
+			     : "=a"(ret)
+			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+			     : "memory");
+	else
+		asm volatile("vmmcall"
+			     : "=a"(ret)
+			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+			     : "memory");
 	return ret;
 }
 

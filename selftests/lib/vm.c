@@ -35,6 +35,9 @@ static_assert(DUET_TEST_STACKS_GPA + DUET_MAX_VCPUS * DUET_TEST_STACK_SIZE <=
 static_assert(DUET_TEST_MAP_SIZE <= LONGMODE_MAX_MAP_SIZE,
 	      "longmode.h cannot map that much");
 
+/* The guest's copy is what counts: see vm_create_flags(). */
+bool guest_hypercall_vmcall;
+
 int _duet_create_vm(int dev_fd, unsigned long arg)
 {
 	return _duet_ioctl(dev_fd, DUET_CREATE_VM, arg);
@@ -82,6 +85,7 @@ struct duet_test_vm *vm_create_barebones_flags(unsigned long flags)
 
 	TEST_ASSERT(vm, "calloc");
 	vm->dev_fd = duet_open();
+	vm->backend = duet_cap(vm->dev_fd, DUET_CAP_BACKEND);
 	vm->fd = _duet_create_vm(vm->dev_fd, flags);
 	if (vm->fd < 0)
 		TEST_FAIL("DUET_CREATE_VM %#lx: %s", flags, strerror(-vm->fd));
@@ -163,6 +167,12 @@ struct duet_test_vm *vm_create_flags(unsigned long flags)
 	vm->mem_size = DUET_TEST_MEM_SIZE;
 	vm->pool_next = DUET_TEST_POOL_GPA;
 	vm_load_image(vm);
+	/*
+	 * The hypercall instruction is the backend's: VMCALL on VMX (SDM),
+	 * VMMCALL on SVM (APM); the other one raises #UD.
+	 */
+	guest_hypercall_vmcall = vm->backend == DUET_BACKEND_VMX;
+	sync_global_to_guest(vm, guest_hypercall_vmcall);
 	r = longmode_build_tables(vm->mem, vm->mem_size, DUET_TEST_TABLES_GPA,
 				  DUET_TEST_MAP_SIZE);
 	TEST_ASSERT(!r, "longmode_build_tables: %s", strerror(-r));
@@ -553,4 +563,72 @@ const char *vcpu_exit_str(struct duet_test_vcpu *vcpu)
 		snprintf(buf + n, sizeof(buf) - n, " rip %#llx",
 			 (unsigned long long)regs.rip);
 	return buf;
+}
+
+/* APM "SVM Intercept Exit Codes" (Appendix C). */
+#define SVM_EXIT_IOIO		0x07b
+#define SVM_EXIT_HLT		0x078
+#define SVM_EXIT_MSR		0x07c
+#define SVM_EXIT_SHUTDOWN	0x07f
+#define SVM_EXIT_VMMCALL	0x081
+#define SVM_EXIT_NPF		0x400
+
+/* SDM "Basic Exit Reasons" (Appendix C); the other bits are 0 for these. */
+#define VMX_EXIT_TRIPLE_FAULT	2
+#define VMX_EXIT_HLT		12
+#define VMX_EXIT_VMCALL		18
+#define VMX_EXIT_IO		30
+#define VMX_EXIT_MSR_READ	31
+#define VMX_EXIT_MSR_WRITE	32
+#define VMX_EXIT_EPT_VIOLATION	48
+#define VMX_EXIT_EPT_MISCONFIG	49
+
+bool test_hw_exit_is(unsigned int backend, __u64 code, enum test_hw_exit kind)
+{
+	static const __u64 svm[] = {
+		[TEST_HW_EXIT_HLT]		= SVM_EXIT_HLT,
+		[TEST_HW_EXIT_IO]		= SVM_EXIT_IOIO,
+		[TEST_HW_EXIT_HYPERCALL]	= SVM_EXIT_VMMCALL,
+		[TEST_HW_EXIT_MSR_READ]		= SVM_EXIT_MSR,
+		[TEST_HW_EXIT_MSR_WRITE]	= SVM_EXIT_MSR,
+		[TEST_HW_EXIT_MMIO]		= SVM_EXIT_NPF,
+		[TEST_HW_EXIT_SHUTDOWN]		= SVM_EXIT_SHUTDOWN,
+	};
+	static const __u64 vmx[] = {
+		[TEST_HW_EXIT_HLT]		= VMX_EXIT_HLT,
+		[TEST_HW_EXIT_IO]		= VMX_EXIT_IO,
+		[TEST_HW_EXIT_HYPERCALL]	= VMX_EXIT_VMCALL,
+		[TEST_HW_EXIT_MSR_READ]		= VMX_EXIT_MSR_READ,
+		[TEST_HW_EXIT_MSR_WRITE]	= VMX_EXIT_MSR_WRITE,
+		[TEST_HW_EXIT_MMIO]		= VMX_EXIT_EPT_VIOLATION,
+		[TEST_HW_EXIT_SHUTDOWN]		= VMX_EXIT_TRIPLE_FAULT,
+	};
+
+	if (kind >= ARRAY_SIZE(svm))
+		return false;
+	if (backend == DUET_BACKEND_SVM)
+		return code == svm[kind];
+	if (backend != DUET_BACKEND_VMX)
+		return false;
+	/* MMIO may come from either EPT exit: misconfigured entries can mark it. */
+	if (kind == TEST_HW_EXIT_MMIO && code == VMX_EXIT_EPT_MISCONFIG)
+		return true;
+	return code == vmx[kind];
+}
+
+const char *test_hw_exit_str(enum test_hw_exit kind)
+{
+	static const char * const names[] = {
+		[TEST_HW_EXIT_HLT]		= "HLT",
+		[TEST_HW_EXIT_IO]		= "port I/O",
+		[TEST_HW_EXIT_HYPERCALL]	= "hypercall",
+		[TEST_HW_EXIT_MSR_READ]		= "RDMSR",
+		[TEST_HW_EXIT_MSR_WRITE]	= "WRMSR",
+		[TEST_HW_EXIT_MMIO]		= "nested-paging (MMIO)",
+		[TEST_HW_EXIT_SHUTDOWN]		= "triple-fault",
+	};
+
+	if (kind >= ARRAY_SIZE(names))
+		return "?";
+	return names[kind];
 }

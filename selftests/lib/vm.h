@@ -64,6 +64,7 @@ struct duet_test_vcpu {
 struct duet_test_vm {
 	int dev_fd;			/* /dev/duet */
 	int fd;
+	unsigned int backend;		/* DUET_CAP_BACKEND: DUET_BACKEND_* */
 	__u8 *mem;			/* host mapping of guest-physical 0 */
 	__u64 mem_size;		/* 0: a bare VM without memory */
 	__u64 pool_next;		/* next free page of the pool */
@@ -323,6 +324,36 @@ do {									\
 			    "exit reason %s, want %s; %s",		\
 			    exit_reason_str(__v->run->exit_reason),	\
 			    exit_reason_str(__want), vcpu_exit_str(__v)); \
+} while (0)
+
+/*
+ * Exits that reach userspace straight from one hardware exit of their own
+ * kind; run->hw_exit_code is then the backend's raw code for it.
+ */
+enum test_hw_exit {
+	TEST_HW_EXIT_HLT,
+	TEST_HW_EXIT_IO,
+	TEST_HW_EXIT_HYPERCALL,
+	TEST_HW_EXIT_MSR_READ,
+	TEST_HW_EXIT_MSR_WRITE,
+	TEST_HW_EXIT_MMIO,		/* a nested page fault / EPT exit */
+	TEST_HW_EXIT_SHUTDOWN,		/* a triple fault */
+};
+
+/* Whether hardware exit @code of @backend (DUET_BACKEND_*) is @kind. */
+bool test_hw_exit_is(unsigned int backend, __u64 code, enum test_hw_exit kind);
+const char *test_hw_exit_str(enum test_hw_exit kind);
+
+#define TEST_ASSERT_HW_EXIT(vcpu, kind)					\
+do {									\
+	struct duet_test_vcpu *__v = (vcpu);				\
+	enum test_hw_exit __k = (kind);					\
+									\
+	if (!test_hw_exit_is(__v->vm->backend, __v->run->hw_exit_code, __k)) \
+		__test_fail(__FILE__, __LINE__,				\
+			    "hw_exit_code %#llx is not the backend's %s exit; %s", \
+			    (unsigned long long)__v->run->hw_exit_code,	\
+			    test_hw_exit_str(__k), vcpu_exit_str(__v));	\
 } while (0)
 
 #endif /* DUET_SELFTEST_VM_H */
