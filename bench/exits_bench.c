@@ -3,16 +3,27 @@
  * exits_bench: exit round trips per second for the same guest code on duet
  * and on KVM.  The guest (16-bit real mode, no set-up needed on either
  * hypervisor) runs a counted loop of one exiting instruction and halts:
- *   cpuid    in-kernel exit on both
- *   vmmcall  in-kernel on both (duet: DUET_HC_NOP; KVM: unknown hypercall)
- *   pio      OUT to port 0x80, completed by this program (userspace exit)
- *   mmio     one-byte MOV to MMIO_GPA, just above the only memory slot:
- *            duet (DUET_EXIT_MMIO) and KVM (KVM_EXIT_MMIO) emulate the
- *            write in the kernel and this program just resumes the guest
+ *   cpuid     in-kernel exit on both
+ *   hypercall the host's hypercall instruction with RAX = 0, in-kernel on
+ *             both (duet: DUET_HC_NOP; KVM: unknown hypercall, -KVM_ENOSYS):
+ *             VMMCALL on AMD and Hygon, VMCALL on the others (Intel), by
+ *             the vendor in CPUID leaf 0 of this process
+ *   vmmcall   VMMCALL (0f 01 d9) whatever the host: the AMD instruction
+ *   vmcall    VMCALL (0f 01 c1) whatever the host: the Intel instruction
+ *   pio       OUT to port 0x80, completed by this program (userspace exit)
+ *   mmio      one-byte MOV to MMIO_GPA, just above the only memory slot:
+ *             duet (DUET_EXIT_MMIO) and KVM (KVM_EXIT_MMIO) emulate the
+ *             write in the kernel and this program just resumes the guest
  *
- * usage: exits_bench duet|kvm cpuid|vmmcall|pio|mmio ITERATIONS
+ * Bench the host's hypercall instruction (mode hypercall): the other one
+ * raises #UD in the guest, which KVM emulates and patches over in guest
+ * memory and duet does not.
+ *
+ * usage: exits_bench duet|kvm MODE ITERATIONS
+ *   MODE: cpuid|hypercall|vmmcall|vmcall|pio|mmio
  * prints: exits_per_sec N
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -38,30 +49,62 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* mov $n, %esi; 1: xor %eax, %eax; INSN; dec %esi; jnz 1b; hlt */
-static size_t build_guest(__u8 *p, const char *mode, __u32 n)
-{
-	static const __u8 cpuid[] = { 0x0f, 0xa2 };
-	static const __u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
-	static const __u8 out80[] = { 0xe6, 0x80 };
-	/* mov %al, moffs16 (A2): one-byte write to DS:MMIO_GPA */
-	static const __u8 mmio[] = { 0xa2, MMIO_GPA & 0xff, MMIO_GPA >> 8 };
+struct mode {
+	const char *name;
 	const __u8 *insn;
-	size_t len, i = 0, loop;
+	size_t len;
+};
 
-	if (!strcmp(mode, "cpuid")) {
-		insn = cpuid;
-		len = sizeof(cpuid);
-	} else if (!strcmp(mode, "vmmcall")) {
-		insn = vmmcall;
-		len = sizeof(vmmcall);
-	} else if (!strcmp(mode, "mmio")) {
-		insn = mmio;
-		len = sizeof(mmio);
-	} else {
-		insn = out80;
-		len = sizeof(out80);
-	}
+static const __u8 insn_cpuid[] = { 0x0f, 0xa2 };
+static const __u8 insn_vmmcall[] = { 0x0f, 0x01, 0xd9 };
+static const __u8 insn_vmcall[] = { 0x0f, 0x01, 0xc1 };
+static const __u8 insn_out80[] = { 0xe6, 0x80 };
+/* mov %al, moffs16 (A2): one-byte write to DS:MMIO_GPA */
+static const __u8 insn_mmio[] = { 0xa2, MMIO_GPA & 0xff, MMIO_GPA >> 8 };
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MODE(n, i) { .name = n, .insn = i, .len = sizeof(i) }
+static const struct mode modes[] = {
+	MODE("cpuid", insn_cpuid),
+	MODE("vmmcall", insn_vmmcall),
+	MODE("vmcall", insn_vmcall),
+	MODE("pio", insn_out80),
+	MODE("mmio", insn_mmio),
+};
+
+/*
+ * The hypercall instruction of this CPU's vendor (CPUID leaf 0): VMMCALL
+ * for AMD SVM (APM), VMCALL for Intel VMX (SDM) and the other VMX vendors.
+ */
+static const char *host_hypercall(void)
+{
+	unsigned int max, vendor[3];
+
+	__cpuid(0, max, vendor[0], vendor[2], vendor[1]);
+	(void)max;
+	if (!memcmp(vendor, "AuthenticAMD", 12) ||
+	    !memcmp(vendor, "HygonGenuine", 12))
+		return "vmmcall";
+	return "vmcall";
+}
+
+static const struct mode *find_mode(const char *name)
+{
+	size_t i;
+
+	if (!strcmp(name, "hypercall"))
+		name = host_hypercall();
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		if (!strcmp(name, modes[i].name))
+			return &modes[i];
+	return NULL;
+}
+
+/* mov $n, %esi; 1: xor %eax, %eax; INSN; dec %esi; jnz 1b; hlt */
+static size_t build_guest(__u8 *p, const struct mode *mode, __u32 n)
+{
+	size_t i = 0, loop;
+
 	p[i++] = 0x66;
 	p[i++] = 0xbe;
 	memcpy(p + i, &n, 4);
@@ -70,8 +113,8 @@ static size_t build_guest(__u8 *p, const char *mode, __u32 n)
 	p[i++] = 0x66;
 	p[i++] = 0x31;
 	p[i++] = 0xc0;
-	memcpy(p + i, insn, len);
-	i += len;
+	memcpy(p + i, mode->insn, mode->len);
+	i += mode->len;
 	p[i++] = 0x66;
 	p[i++] = 0x4e;
 	p[i++] = 0x75;
@@ -232,15 +275,15 @@ static double run_kvm(__u8 *mem, const char *mode)
 
 int main(int argc, char **argv)
 {
+	const struct mode *mode = argc == 4 ? find_mode(argv[2]) : NULL;
 	__u32 n;
 	__u8 *mem;
 	double secs;
 
-	if (argc != 4 || (strcmp(argv[1], "duet") && strcmp(argv[1], "kvm")) ||
-	    (strcmp(argv[2], "cpuid") && strcmp(argv[2], "vmmcall") &&
-	     strcmp(argv[2], "pio") && strcmp(argv[2], "mmio")) ||
+	if (!mode || (strcmp(argv[1], "duet") && strcmp(argv[1], "kvm")) ||
 	    atol(argv[3]) <= 0) {
-		fprintf(stderr, "usage: exits_bench duet|kvm cpuid|vmmcall|pio|mmio ITERATIONS\n");
+		fprintf(stderr, "usage: exits_bench duet|kvm MODE ITERATIONS\n"
+			"MODE: cpuid|hypercall|vmmcall|vmcall|pio|mmio\n");
 		return 2;
 	}
 	n = atol(argv[3]);
@@ -248,7 +291,7 @@ int main(int argc, char **argv)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
-	build_guest(mem + CODE_GPA, argv[2], n);
+	build_guest(mem + CODE_GPA, mode, n);
 	if (strcmp(argv[1], "duet"))
 		secs = run_kvm(mem, argv[2]);
 	else
