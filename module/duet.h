@@ -335,6 +335,28 @@ int duet_vcpu_check_event(const struct duet_event *ev);
 #endif
 
 /* msr.c */
+/*
+ * SDM names of two MTRR MSRs; the kernel's own (MSR_MTRRcap,
+ * MSR_MTRRdefType) are mixed case.
+ */
+#define MSR_IA32_MTRRCAP	0x000000fe
+#define MSR_IA32_MTRR_DEF_TYPE	0x000002ff
+
+/* The guest accesses it without exits (its value is switched by the CPU). */
+#define DUET_MSR_PASSTHROUGH	BIT(0)
+/* A linear address: WRMSR of a non-canonical value raises #GP. */
+#define DUET_MSR_ADDR		BIT(1)
+
+/* An MSR duet emulates, the same list on every backend. */
+struct duet_msr {
+	u32 index;
+	u32 flags;			/* DUET_MSR_* */
+};
+
+extern const struct duet_msr duet_msrs[];
+extern const unsigned int duet_nr_msrs;
+const struct duet_msr *duet_msr_find(u32 index);
+unsigned int duet_msr_index_list(u32 *indices, unsigned int max);
 bool duet_msr_pat_valid(u64 pat);
 bool duet_msr_canonical(u64 addr, unsigned int va_bits);
 unsigned int duet_msr_va_bits(void);
@@ -556,6 +578,25 @@ void duet_dev_exit(void);
 int duet_nl_init(void);
 void duet_nl_exit(void);
 void duet_nl_notify_vm(struct duet_vm *vm, bool created);
+
+/* svm/dr.c: the checks of MOV to and from DRn, shared with vmx/dr.c. */
+/* What MOV to or from DRn does before it has any effect. */
+enum svm_dr_fault {
+	SVM_DR_OK = 0,
+	SVM_DR_UD,			/* DR4/DR5 with CR4.DE set */
+	SVM_DR_GP,			/* CPL > 0, or DR6/DR7 bits 63:32 set */
+	SVM_DR_DB,			/* DR7.GD set: general detect */
+};
+
+enum svm_dr_fault duet_svm_dr_check(unsigned int dr, bool write, u64 cr4,
+				    u8 cpl, u64 dr7, u64 val,
+				    unsigned int *eff);
+#define DUET_DR6_BD		BIT_ULL(13)	/* general detect hit */
+#define DUET_DR6_VOLATILE	0xe00fULL	/* B0-B3, BD, BS, BT */
+#define DUET_DR6_FIXED_1	0xffff0ff0ULL	/* reads as 1 */
+#define DUET_DR7_GD		BIT_ULL(13)	/* general detect enable */
+#define DUET_DR7_VOLATILE	0xffff2bffULL	/* L0-G3, LE/GE, RTM, GD, RW/LEN */
+#define DUET_DR7_FIXED_1	0x400ULL	/* reads as 1 */
 
 /* svm/caps.c */
 enum duet_refusal duet_svm_decode(const struct duet_svm_raw *raw,

@@ -15,6 +15,52 @@
 #include "duet.h"
 
 /*
+ * Every MSR duet emulates; each backend's get_msr()/set_msr() implements
+ * each of them, and passes through the ones so marked.
+ */
+const struct duet_msr duet_msrs[] = {
+	{ MSR_EFER,			0 },
+	{ MSR_IA32_CR_PAT,		0 },
+	{ MSR_IA32_TSC,			0 },
+	{ MSR_IA32_APICBASE,		0 },
+	{ MSR_IA32_MTRRCAP,		0 },
+	{ MSR_IA32_MTRR_DEF_TYPE,	0 },
+	{ MSR_STAR,			DUET_MSR_PASSTHROUGH },
+	{ MSR_LSTAR,			DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+	{ MSR_CSTAR,			DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+	{ MSR_SYSCALL_MASK,		DUET_MSR_PASSTHROUGH },
+	{ MSR_KERNEL_GS_BASE,		DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+	{ MSR_IA32_SYSENTER_CS,		DUET_MSR_PASSTHROUGH },
+	{ MSR_IA32_SYSENTER_ESP,	DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+	{ MSR_IA32_SYSENTER_EIP,	DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+	{ MSR_FS_BASE,			DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+	{ MSR_GS_BASE,			DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
+};
+const unsigned int duet_nr_msrs = ARRAY_SIZE(duet_msrs);
+
+/* One DUET_GET_MSRS call can read them all. */
+static_assert(ARRAY_SIZE(duet_msrs) <= DUET_MAX_MSR_ENTRIES);
+
+const struct duet_msr *duet_msr_find(u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(duet_msrs); i++)
+		if (duet_msrs[i].index == index)
+			return &duet_msrs[i];
+	return NULL;
+}
+
+unsigned int duet_msr_index_list(u32 *indices, unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(duet_msrs) && i < max; i++)
+		indices[i] = duet_msrs[i].index;
+	return ARRAY_SIZE(duet_msrs);
+}
+
+/*
  * SDM "IA32_PAT": each of the eight entries is a memory type in bits 2:0
  * with bits 7:3 reserved; types 2 and 3 are reserved too.  WRMSR of
  * anything else raises #GP.

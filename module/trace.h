@@ -78,6 +78,17 @@ TRACE_EVENT(duet_entry,
 	    TP_printk("vcpu=%u rip=%#llx", __entry->vcpu, __entry->rip)
 );
 
+/* A consistency check of VM-entry state that failed (vmx/checks.c CC()). */
+TRACE_EVENT(duet_entry_check,
+	    TP_PROTO(u32 vcpu, const char *check),
+	    TP_ARGS(vcpu, check),
+	    TP_STRUCT__entry(__field(u32, vcpu)
+			     __array(char, check, 48)),
+	    TP_fast_assign(__entry->vcpu = vcpu;
+			   strscpy(__entry->check, check, sizeof(__entry->check));),
+	    TP_printk("vcpu=%u check=%s", __entry->vcpu, __entry->check)
+);
+
 TRACE_EVENT(duet_userspace_exit,
 	    TP_PROTO(u32 vcpu, u32 reason, int ret),
 	    TP_ARGS(vcpu, reason, ret),

@@ -692,8 +692,63 @@ static void nmi_after_shadowed_insn(void)
 	vm_free(vcpu->vm);
 }
 
+/*
+ * Two vCPUs whose threads move between CPUs after every exit: the guest
+ * state must follow each vCPU (on VMX its VMCS is VMCLEARed on the CPU it
+ * leaves and loaded on the next one; on SVM its ASID is renewed), and the
+ * two never see each other's registers or results.
+ */
+static void *migrating_thread(void *arg)
+{
+	struct duet_test_vcpu *vcpu = arg;
+	int cpus = _test_online_cpus();
+	struct ucall uc;
+	__u64 round = 0;
+
+	for (;;) {
+		pin_to_cpu((round + vcpu->id) % cpus);
+		switch (vcpu_run_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT_EQ(uc.args[0], vcpu->id);
+			TEST_ASSERT_EQ(uc.args[1], round);
+			TEST_ASSERT_EQ(uc.args[2], work(vcpu->id, round));
+			round++;
+			break;
+		case UCALL_DONE:
+			TEST_ASSERT_EQ(round, NR_ROUNDS);
+			return NULL;
+		default:
+			TEST_FAIL("vCPU %u: ucall %s", vcpu->id,
+				  ucall_cmd_str(uc.cmd));
+		}
+	}
+}
+
+static void vcpus_migrate_between_cpus(void)
+{
+	struct duet_test_vcpu *vcpus[2];
+	pthread_t threads[2];
+	struct duet_test_vm *vm;
+	unsigned int i, r;
+
+	if (_test_online_cpus() < 2)
+		TEST_SKIP("one CPU: nothing to migrate between");
+	vm = vm_create_with_vcpus(2, guest_work, vcpus);
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_create(&threads[i], NULL, migrating_thread,
+					    vcpus[i]), "pthread_create");
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_join(threads[i], NULL), "pthread_join");
+	sync_global_from_guest(vm, results);
+	for (i = 0; i < 2; i++)
+		for (r = 0; r < NR_ROUNDS; r++)
+			TEST_ASSERT_EQ(results[i][r], work(i, r));
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(four_vcpus_in_threads),
+	TEST_CASE(vcpus_migrate_between_cpus),
 	TEST_CASE(kick_spinning_vcpu),
 	TEST_CASE(kick_before_run),
 	TEST_CASE(kick_bad_arg),

@@ -29,7 +29,7 @@ static void npt_free_table(struct duet_npt *npt, u64 *table, int level)
 		for (i = 0; i < NPT_ENTRIES; i++) {
 			u64 pte = table[i];
 
-			if ((pte & NPT_PRESENT) && !npt_is_leaf(pte, level))
+			if (npt_present(npt, pte) && !npt_is_leaf(pte, level))
 				npt_free_table(npt, __va(pte & NPT_ADDR_MASK),
 					       level - 1);
 		}
@@ -38,11 +38,16 @@ static void npt_free_table(struct duet_npt *npt, u64 *table, int level)
 	npt->nr_tables--;
 }
 
-int duet_npt_init(struct duet_npt *npt, int levels)
+int duet_npt_init(struct duet_npt *npt, int levels,
+		  enum duet_npt_format format)
 {
 	if (levels != 4 && levels != 5)
 		return -EINVAL;
+	/* duet's EPTP names a 4-level walk (SDM "EPTP"). */
+	if (format == DUET_NPT_EPT && levels != 4)
+		return -EINVAL;
 	npt->levels = levels;
+	npt->format = format;
 	npt->nr_tables = 0;
 	npt->root = npt_alloc_table(npt);
 	return npt->root ? 0 : -ENOMEM;
@@ -81,12 +86,12 @@ int duet_npt_map(struct duet_npt *npt, u64 gpa, u64 hpa, int level,
 	for (l = npt->levels; l > level; l--) {
 		u64 *pte = &table[npt_index(gpa, l)];
 
-		if (!(*pte & NPT_PRESENT)) {
+		if (!npt_present(npt, *pte)) {
 			u64 *next = npt_alloc_table(npt);
 
 			if (!next)
 				return -ENOMEM;
-			WRITE_ONCE(*pte, npt_make_table_entry(__pa(next)));
+			WRITE_ONCE(*pte, npt_make_table_entry(npt, __pa(next)));
 		} else if (npt_is_leaf(*pte, l)) {
 			return -EEXIST;
 		}
@@ -94,9 +99,9 @@ int duet_npt_map(struct duet_npt *npt, u64 gpa, u64 hpa, int level,
 	}
 
 	table += npt_index(gpa, level);
-	if (level == 2 && (*table & NPT_PRESENT) && !npt_is_leaf(*table, 2))
+	if (level == 2 && npt_present(npt, *table) && !npt_is_leaf(*table, 2))
 		return -EEXIST;
-	WRITE_ONCE(*table, npt_make_leaf(hpa, level, prot));
+	WRITE_ONCE(*table, npt_make_leaf(npt, hpa, level, prot));
 	return 0;
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_npt_map);
@@ -112,7 +117,7 @@ static bool npt_unmap_level(struct duet_npt *npt, u64 *table, int level,
 		u64 lo = base + i * span, hi = lo + span;
 		u64 pte = table[i];
 
-		if (hi <= start || lo >= end || !(pte & NPT_PRESENT))
+		if (hi <= start || lo >= end || !npt_present(npt, pte))
 			continue;
 		if (npt_is_leaf(pte, level)) {
 			/* A large leaf goes whole; faults map it back. */
@@ -144,7 +149,7 @@ u64 duet_npt_lookup(struct duet_npt *npt, u64 gpa, int *level)
 	for (l = npt->levels; l >= 1; l--) {
 		u64 pte = table[npt_index(gpa, l)];
 
-		if (!(pte & NPT_PRESENT))
+		if (!npt_present(npt, pte))
 			return 0;
 		if (npt_is_leaf(pte, l)) {
 			*level = l;
@@ -155,3 +160,97 @@ u64 duet_npt_lookup(struct duet_npt *npt, u64 gpa, int *level)
 	return 0;
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_npt_lookup);
+
+#define PAGES_PER_2M	512
+
+/*
+ * Can [gfn of @page rounded down to 2 MiB, + 2 MiB) be one nested 2 MiB
+ * mapping?  Only if the slot covers it whole, the VMM's addresses are
+ * aligned the same way, and the backing is one PMD-sized folio (THP) that
+ * is 2 MiB aligned in physical memory.
+ */
+static bool npt_can_map_2m(struct duet_slot *slot, u64 gfn, struct page *page)
+{
+	u64 base = gfn & ~(u64)(PAGES_PER_2M - 1);
+	unsigned long hva = slot->userspace_addr +
+			    ((base - slot->base_gfn) << PAGE_SHIFT);
+	struct folio *folio = page_folio(page);
+
+	return base >= slot->base_gfn &&
+	       base + PAGES_PER_2M <= slot->base_gfn + slot->npages &&
+	       IS_ALIGNED(hva, PAGES_PER_2M << PAGE_SHIFT) &&
+	       folio_nr_pages(folio) >= PAGES_PER_2M &&
+	       IS_ALIGNED(folio_pfn(folio), PAGES_PER_2M);
+}
+
+/* Pin the whole 2 MiB range; return its first page if still contiguous. */
+static struct page *npt_pin_2m(struct duet_vm *vm, struct duet_slot *slot,
+			       u64 gfn)
+{
+	u64 base = gfn & ~(u64)(PAGES_PER_2M - 1);
+	struct page *first = NULL;
+	u64 i;
+
+	for (i = 0; i < PAGES_PER_2M; i++) {
+		struct page *page = duet_slot_pin(vm, slot, base + i);
+
+		if (IS_ERR(page))
+			return NULL;
+		if (!i)
+			first = page;
+		else if (page_to_pfn(page) != page_to_pfn(first) + i)
+			return NULL;
+	}
+	return first;
+}
+
+/*
+ * Map the page behind @gpa on a nested page fault (NPF or EPT violation),
+ * as 2 MiB where the backing allows; the backend flushes nothing, as a
+ * new mapping replaces no valid one.  Set *@mmio when no slot backs it, or when the guest
+ * writes a read-only slot.
+ */
+int duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt, u64 gpa,
+		       bool write, bool *mmio)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct duet_slot *slot;
+	struct page *page, *huge;
+	unsigned int prot = NPT_PROT_EXEC;
+	int r;
+
+	mutex_lock(&vm->mmu_lock);
+	slot = duet_slot_find(vm, gfn);
+	if (!slot || (write && (slot->flags & DUET_MEM_READONLY))) {
+		*mmio = true;
+		r = 0;
+		goto out_unlock;
+	}
+	page = duet_slot_pin(vm, slot, gfn);
+	if (IS_ERR(page)) {
+		r = PTR_ERR(page);
+		goto out_unlock;
+	}
+	if (!(slot->flags & DUET_MEM_READONLY))
+		prot |= NPT_PROT_WRITE;
+
+	if (duet_caps.large_pages_2m && npt_can_map_2m(slot, gfn, page)) {
+		huge = npt_pin_2m(vm, slot, gfn);
+		if (huge &&
+		    !duet_npt_map(npt, (gfn & ~(u64)(PAGES_PER_2M - 1)) << PAGE_SHIFT,
+				  page_to_phys(huge), 2, prot)) {
+			vm->stats.pages_mapped_2m++;
+			r = 0;
+			goto out_unlock;
+		}
+	}
+
+	r = duet_npt_map(npt, gfn << PAGE_SHIFT, page_to_phys(page),
+			 1, prot);
+	if (!r)
+		vm->stats.pages_mapped_4k++;
+
+out_unlock:
+	mutex_unlock(&vm->mmu_lock);
+	return r;
+}

@@ -43,14 +43,6 @@
 #include "svm_vcpu.h"
 #include "../x86/decode.h"
 
-/* Bits of DR6 and DR7 (SDM "Debug Registers", APM "Debug Registers"). */
-#define SVM_DR6_BD		BIT_ULL(13)	/* general detect hit */
-#define SVM_DR6_VOLATILE	0xe00fULL	/* B0-B3, BD, BS, BT */
-#define SVM_DR6_FIXED_1		0xffff0ff0ULL	/* reads as 1 */
-#define SVM_DR7_GD		BIT_ULL(13)	/* general detect enable */
-#define SVM_DR7_VOLATILE	0xffff2bffULL	/* L0-G3, LE/GE, RTM, GD, RW/LEN */
-#define SVM_DR7_FIXED_1		0x400ULL	/* reads as 1 */
-
 /**
  * duet_svm_dr_check - what MOV to or from DRn raises, if anything
  * @dr:    n, 0-7, from the exit code
@@ -66,7 +58,6 @@
  *
  * Return: SVM_DR_OK, or the exception to raise instead.
  */
-DUET_VISIBLE_IF_KUNIT
 enum svm_dr_fault duet_svm_dr_check(unsigned int dr, bool write, u64 cr4,
 				    u8 cpl, u64 dr7, u64 val,
 				    unsigned int *eff)
@@ -79,7 +70,7 @@ enum svm_dr_fault duet_svm_dr_check(unsigned int dr, bool write, u64 cr4,
 			return SVM_DR_UD;
 		*eff = dr + 2;
 	}
-	if (dr7 & SVM_DR7_GD)
+	if (dr7 & DUET_DR7_GD)
 		return SVM_DR_DB;
 	if (write && *eff >= 6 && val >> 32)
 		return SVM_DR_GP;
@@ -143,8 +134,8 @@ static void svm_dr_raise(struct vcpu_svm *svm, enum svm_dr_fault f)
 		break;
 	case SVM_DR_DB:
 		/* SDM "General-Detect Exception Condition": a fault. */
-		svm->vmcb->save.dr6 |= SVM_DR6_BD;
-		svm->dr7 &= ~SVM_DR7_GD;
+		svm->vmcb->save.dr6 |= DUET_DR6_BD;
+		svm->dr7 &= ~DUET_DR7_GD;
 		c->event_inj = X86_TRAP_DB | SVM_EVTINJ_TYPE_EXEPT |
 			       SVM_EVTINJ_VALID;
 		break;
@@ -167,14 +158,14 @@ static void svm_dr_set(struct vcpu_svm *svm, unsigned int dr, u64 val)
 	if (dr < 4) {
 		svm->db[dr] = val;
 	} else if (dr == 6) {
-		val = (val & SVM_DR6_VOLATILE) | SVM_DR6_FIXED_1;
+		val = (val & DUET_DR6_VOLATILE) | DUET_DR6_FIXED_1;
 		svm->vmcb->save.dr6 = val;
 		/* nmi.c puts this back after its own step. */
 		if (svm->nmi_singlestep)
 			svm->singlestep_dr6 = val;
 	} else {
 		/* Kept, never loaded: the VMCB's DR7 stays 0x400. */
-		svm->dr7 = (val & SVM_DR7_VOLATILE) | SVM_DR7_FIXED_1;
+		svm->dr7 = (val & DUET_DR7_VOLATILE) | DUET_DR7_FIXED_1;
 	}
 }
 

@@ -210,96 +210,12 @@ int svm_handle_exit(struct vcpu_svm *svm)
 	return svm_exit_handlers[code](svm);
 }
 
-#define PAGES_PER_2M	512
-
 /*
- * Can [gfn of @page rounded down to 2 MiB, + 2 MiB) be one nested 2 MiB
- * mapping?  Only if the slot covers it whole, the VMM's addresses are
- * aligned the same way, and the backing is one PMD-sized folio (THP) that
- * is 2 MiB aligned in physical memory.
- */
-static bool svm_can_map_2m(struct duet_slot *slot, u64 gfn, struct page *page)
-{
-	u64 base = gfn & ~(u64)(PAGES_PER_2M - 1);
-	unsigned long hva = slot->userspace_addr +
-			    ((base - slot->base_gfn) << PAGE_SHIFT);
-	struct folio *folio = page_folio(page);
-
-	return base >= slot->base_gfn &&
-	       base + PAGES_PER_2M <= slot->base_gfn + slot->npages &&
-	       IS_ALIGNED(hva, PAGES_PER_2M << PAGE_SHIFT) &&
-	       folio_nr_pages(folio) >= PAGES_PER_2M &&
-	       IS_ALIGNED(folio_pfn(folio), PAGES_PER_2M);
-}
-
-/* Pin the whole 2 MiB range; return its first page if still contiguous. */
-static struct page *svm_pin_2m(struct duet_vm *vm, struct duet_slot *slot,
-			       u64 gfn)
-{
-	u64 base = gfn & ~(u64)(PAGES_PER_2M - 1);
-	struct page *first = NULL;
-	u64 i;
-
-	for (i = 0; i < PAGES_PER_2M; i++) {
-		struct page *page = duet_slot_pin(vm, slot, base + i);
-
-		if (IS_ERR(page))
-			return NULL;
-		if (!i)
-			first = page;
-		else if (page_to_pfn(page) != page_to_pfn(first) + i)
-			return NULL;
-	}
-	return first;
-}
-
-/*
- * Map the page behind @gpa on a nested page fault, as 2 MiB where the
- * backing allows.  Set *@mmio when no slot backs it, or when the guest
- * writes a read-only slot.
+ * Map the page behind @gpa on a nested page fault (duet_npt_fault_map());
+ * set *@mmio when it is not RAM the guest may access that way.
  */
 int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio)
 {
-	struct duet_vm *vm = svm->vcpu.vm;
-	struct svm_vm *svm_vm = to_svm_vm(vm);
-	u64 gfn = gpa >> PAGE_SHIFT;
-	struct duet_slot *slot;
-	struct page *page, *huge;
-	unsigned int prot = NPT_PROT_EXEC;
-	int r;
-
-	mutex_lock(&vm->mmu_lock);
-	slot = duet_slot_find(vm, gfn);
-	if (!slot || (write && (slot->flags & DUET_MEM_READONLY))) {
-		*mmio = true;
-		r = 0;
-		goto out_unlock;
-	}
-	page = duet_slot_pin(vm, slot, gfn);
-	if (IS_ERR(page)) {
-		r = PTR_ERR(page);
-		goto out_unlock;
-	}
-	if (!(slot->flags & DUET_MEM_READONLY))
-		prot |= NPT_PROT_WRITE;
-
-	if (duet_caps.large_pages_2m && svm_can_map_2m(slot, gfn, page)) {
-		huge = svm_pin_2m(vm, slot, gfn);
-		if (huge &&
-		    !duet_npt_map(&svm_vm->npt, (gfn & ~(u64)(PAGES_PER_2M - 1)) << PAGE_SHIFT,
-				  page_to_phys(huge), 2, prot)) {
-			vm->stats.pages_mapped_2m++;
-			r = 0;
-			goto out_unlock;
-		}
-	}
-
-	r = duet_npt_map(&svm_vm->npt, gfn << PAGE_SHIFT, page_to_phys(page),
-			 1, prot);
-	if (!r)
-		vm->stats.pages_mapped_4k++;
-
-out_unlock:
-	mutex_unlock(&vm->mmu_lock);
-	return r;
+	return duet_npt_fault_map(svm->vcpu.vm, &to_svm_vm(svm->vcpu.vm)->npt,
+				  gpa, write, mmio);
 }

@@ -14,63 +14,9 @@
 
 #include "svm_vcpu.h"
 
-/*
- * SDM names of two MTRR MSRs; the kernel's own (MSR_MTRRcap,
- * MSR_MTRRdefType) are mixed case.
- */
-#define MSR_IA32_MTRRCAP	0x000000fe
-#define MSR_IA32_MTRR_DEF_TYPE	0x000002ff
-
-/* The guest accesses it without exits (its value is in the VMCB). */
-#define SVM_MSR_PASSTHROUGH	BIT(0)
-/* A linear address: WRMSR of a non-canonical value raises #GP. */
-#define SVM_MSR_ADDR		BIT(1)
-
-struct svm_msr {
-	u32 index;
-	u32 flags;
-};
-
-/* Every MSR duet emulates; svm_get_msr()/svm_set_msr() implement each. */
-static const struct svm_msr svm_msrs[] = {
-	{ MSR_EFER,			0 },
-	{ MSR_IA32_CR_PAT,		0 },
-	{ MSR_IA32_TSC,			0 },
-	{ MSR_IA32_APICBASE,		0 },
-	{ MSR_IA32_MTRRCAP,		0 },
-	{ MSR_IA32_MTRR_DEF_TYPE,	0 },
-	{ MSR_STAR,			SVM_MSR_PASSTHROUGH },
-	{ MSR_LSTAR,			SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-	{ MSR_CSTAR,			SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-	{ MSR_SYSCALL_MASK,		SVM_MSR_PASSTHROUGH },
-	{ MSR_KERNEL_GS_BASE,		SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-	{ MSR_IA32_SYSENTER_CS,		SVM_MSR_PASSTHROUGH },
-	{ MSR_IA32_SYSENTER_ESP,	SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-	{ MSR_IA32_SYSENTER_EIP,	SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-	{ MSR_FS_BASE,			SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-	{ MSR_GS_BASE,			SVM_MSR_PASSTHROUGH | SVM_MSR_ADDR },
-};
-
-/* One DUET_GET_MSRS call can read them all. */
-static_assert(ARRAY_SIZE(svm_msrs) <= DUET_MAX_MSR_ENTRIES);
-
-static const struct svm_msr *svm_msr_find(u32 index)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(svm_msrs); i++)
-		if (svm_msrs[i].index == index)
-			return &svm_msrs[i];
-	return NULL;
-}
-
 unsigned int svm_msr_index_list(u32 *indices, unsigned int max)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(svm_msrs) && i < max; i++)
-		indices[i] = svm_msrs[i].index;
-	return ARRAY_SIZE(svm_msrs);
+	return duet_msr_index_list(indices, max);
 }
 
 /*
@@ -94,15 +40,15 @@ static void svm_msrpm_allow(u8 *msrpm, u32 msr)
 	msrpm[base + offset / 8] &= ~(3 << (offset % 8));
 }
 
-/* Intercept every MSR but the passed-through ones of svm_msrs[]. */
+/* Intercept every MSR but the passed-through ones of duet_msrs[]. */
 void svm_msrpm_init(void *msrpm)
 {
 	unsigned int i;
 
 	memset(msrpm, 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
-	for (i = 0; i < ARRAY_SIZE(svm_msrs); i++)
-		if (svm_msrs[i].flags & SVM_MSR_PASSTHROUGH)
-			svm_msrpm_allow(msrpm, svm_msrs[i].index);
+	for (i = 0; i < duet_nr_msrs; i++)
+		if (duet_msrs[i].flags & DUET_MSR_PASSTHROUGH)
+			svm_msrpm_allow(msrpm, duet_msrs[i].index);
 }
 
 /* 0, or -ENOENT for an MSR duet does not emulate. */
@@ -111,7 +57,7 @@ int svm_get_msr(struct duet_vcpu *vcpu, u32 index, u64 *data)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct vmcb_save_area *save = &svm->vmcb->save;
 
-	if (!svm_msr_find(index))
+	if (!duet_msr_find(index))
 		return -ENOENT;
 
 	switch (index) {
@@ -178,12 +124,12 @@ int svm_set_msr(struct duet_vcpu *vcpu, u32 index, u64 data,
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct vmcb_save_area *save = &svm->vmcb->save;
-	const struct svm_msr *m = svm_msr_find(index);
+	const struct duet_msr *m = duet_msr_find(index);
 	u64 efer;
 
 	if (!m)
 		return -ENOENT;
-	if ((m->flags & SVM_MSR_ADDR) &&
+	if ((m->flags & DUET_MSR_ADDR) &&
 	    !duet_msr_canonical(data, duet_msr_va_bits()))
 		return -EINVAL;
 

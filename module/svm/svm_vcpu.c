@@ -24,7 +24,7 @@ int svm_vm_init(struct duet_vm *vm)
 	if (!svm_vm)
 		return -ENOMEM;
 
-	r = duet_npt_init(&svm_vm->npt, duet_caps.paging_levels);
+	r = duet_npt_init(&svm_vm->npt, duet_caps.paging_levels, DUET_NPT_AMD);
 	if (r)
 		goto err_free_vm;
 

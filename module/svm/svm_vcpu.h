@@ -192,19 +192,8 @@ u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea, u32 size, bool down,
 #endif
 
 /* dr.c */
-/* What MOV to or from DRn does before it has any effect. */
-enum svm_dr_fault {
-	SVM_DR_OK = 0,
-	SVM_DR_UD,			/* DR4/DR5 with CR4.DE set */
-	SVM_DR_GP,			/* CPL > 0, or DR6/DR7 bits 63:32 set */
-	SVM_DR_DB,			/* DR7.GD set: general detect */
-};
-
 int dr_interception(struct vcpu_svm *svm);
 #ifdef DUET_KUNIT
-enum svm_dr_fault duet_svm_dr_check(unsigned int dr, bool write, u64 cr4,
-				    u8 cpl, u64 dr7, u64 val,
-				    unsigned int *eff);
 int duet_svm_dr_parse(const u8 *bytes, unsigned int len, bool mode64,
 		      unsigned int dr, bool write, unsigned int *gpr,
 		      unsigned int *insn_len);

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VMCS field encodings, control bits and exit reasons duet uses, named as
+ * in the SDM ("Field Encoding in VMCS", "VM-Execution Control Fields",
+ * "Basic VM-Exit Information").  duet keeps its own copy: the kernel's
+ * private KVM headers move between releases.
+ */
+#ifndef DUET_VMX_VMCS_H
+#define DUET_VMX_VMCS_H
+
+#include <linux/bits.h>
+
+/* 16-bit fields */
+#define VMCS_VPID			0x0000
+#define VMCS_GUEST_ES_SEL		0x0800
+#define VMCS_GUEST_CS_SEL		0x0802
+#define VMCS_GUEST_SS_SEL		0x0804
+#define VMCS_GUEST_DS_SEL		0x0806
+#define VMCS_GUEST_FS_SEL		0x0808
+#define VMCS_GUEST_GS_SEL		0x080a
+#define VMCS_GUEST_LDTR_SEL		0x080c
+#define VMCS_GUEST_TR_SEL		0x080e
+#define VMCS_HOST_ES_SEL		0x0c00
+#define VMCS_HOST_CS_SEL		0x0c02
+#define VMCS_HOST_SS_SEL		0x0c04
+#define VMCS_HOST_DS_SEL		0x0c06
+#define VMCS_HOST_FS_SEL		0x0c08
+#define VMCS_HOST_GS_SEL		0x0c0a
+#define VMCS_HOST_TR_SEL		0x0c0c
+
+/* 64-bit fields */
+#define VMCS_IO_BITMAP_A		0x2000
+#define VMCS_IO_BITMAP_B		0x2002
+#define VMCS_MSR_BITMAP			0x2004
+#define VMCS_EXIT_MSR_STORE_ADDR	0x2006
+#define VMCS_EXIT_MSR_LOAD_ADDR		0x2008
+#define VMCS_ENTRY_MSR_LOAD_ADDR	0x200a
+#define VMCS_TSC_OFFSET			0x2010
+#define VMCS_EPT_POINTER		0x201a
+#define VMCS_GUEST_PHYS_ADDR		0x2400
+#define VMCS_LINK_POINTER		0x2800
+#define VMCS_GUEST_DEBUGCTL		0x2802
+#define VMCS_GUEST_PAT			0x2804
+#define VMCS_GUEST_EFER			0x2806
+#define VMCS_GUEST_PDPTE0		0x280a
+#define VMCS_HOST_PAT			0x2c00
+#define VMCS_HOST_EFER			0x2c02
+
+/* 32-bit fields */
+#define VMCS_PIN_CONTROLS		0x4000
+#define VMCS_PROC_CONTROLS		0x4002
+#define VMCS_EXCEPTION_BITMAP		0x4004
+#define VMCS_PF_ERROR_MASK		0x4006
+#define VMCS_PF_ERROR_MATCH		0x4008
+#define VMCS_CR3_TARGET_COUNT		0x400a
+#define VMCS_EXIT_CONTROLS		0x400c
+#define VMCS_EXIT_MSR_STORE_COUNT	0x400e
+#define VMCS_EXIT_MSR_LOAD_COUNT	0x4010
+#define VMCS_ENTRY_CONTROLS		0x4012
+#define VMCS_ENTRY_MSR_LOAD_COUNT	0x4014
+#define VMCS_ENTRY_INTR_INFO		0x4016
+#define VMCS_ENTRY_EXCEPTION_ERROR	0x4018
+#define VMCS_ENTRY_INSN_LEN		0x401a
+#define VMCS_PROC_CONTROLS2		0x401e
+#define VMCS_INSN_ERROR			0x4400
+#define VMCS_EXIT_REASON		0x4402
+#define VMCS_EXIT_INTR_INFO		0x4404
+#define VMCS_EXIT_INTR_ERROR		0x4406
+#define VMCS_IDT_VECTORING_INFO		0x4408
+#define VMCS_IDT_VECTORING_ERROR	0x440a
+#define VMCS_EXIT_INSN_LEN		0x440c
+#define VMCS_EXIT_INSN_INFO		0x440e
+#define VMCS_GUEST_ES_LIMIT		0x4800
+#define VMCS_GUEST_CS_LIMIT		0x4802
+#define VMCS_GUEST_SS_LIMIT		0x4804
+#define VMCS_GUEST_DS_LIMIT		0x4806
+#define VMCS_GUEST_FS_LIMIT		0x4808
+#define VMCS_GUEST_GS_LIMIT		0x480a
+#define VMCS_GUEST_LDTR_LIMIT		0x480c
+#define VMCS_GUEST_TR_LIMIT		0x480e
+#define VMCS_GUEST_GDTR_LIMIT		0x4810
+#define VMCS_GUEST_IDTR_LIMIT		0x4812
+#define VMCS_GUEST_ES_AR		0x4814
+#define VMCS_GUEST_CS_AR		0x4816
+#define VMCS_GUEST_SS_AR		0x4818
+#define VMCS_GUEST_DS_AR		0x481a
+#define VMCS_GUEST_FS_AR		0x481c
+#define VMCS_GUEST_GS_AR		0x481e
+#define VMCS_GUEST_LDTR_AR		0x4820
+#define VMCS_GUEST_TR_AR		0x4822
+#define VMCS_GUEST_INTERRUPTIBILITY	0x4824
+#define VMCS_GUEST_ACTIVITY_STATE	0x4826
+#define VMCS_GUEST_SYSENTER_CS		0x482a
+#define VMCS_PREEMPTION_TIMER		0x482e
+#define VMCS_HOST_SYSENTER_CS		0x4c00
+
+/* Natural-width fields */
+#define VMCS_CR0_MASK			0x6000
+#define VMCS_CR4_MASK			0x6002
+#define VMCS_CR0_SHADOW			0x6004
+#define VMCS_CR4_SHADOW			0x6006
+#define VMCS_EXIT_QUALIFICATION		0x6400
+#define VMCS_GUEST_LINEAR_ADDR		0x640a
+#define VMCS_GUEST_CR0			0x6800
+#define VMCS_GUEST_CR3			0x6802
+#define VMCS_GUEST_CR4			0x6804
+#define VMCS_GUEST_ES_BASE		0x6806
+#define VMCS_GUEST_CS_BASE		0x6808
+#define VMCS_GUEST_SS_BASE		0x680a
+#define VMCS_GUEST_DS_BASE		0x680c
+#define VMCS_GUEST_FS_BASE		0x680e
+#define VMCS_GUEST_GS_BASE		0x6810
+#define VMCS_GUEST_LDTR_BASE		0x6812
+#define VMCS_GUEST_TR_BASE		0x6814
+#define VMCS_GUEST_GDTR_BASE		0x6816
+#define VMCS_GUEST_IDTR_BASE		0x6818
+#define VMCS_GUEST_DR7			0x681a
+#define VMCS_GUEST_RSP			0x681c
+#define VMCS_GUEST_RIP			0x681e
+#define VMCS_GUEST_RFLAGS		0x6820
+#define VMCS_GUEST_PENDING_DBG		0x6822
+#define VMCS_GUEST_SYSENTER_ESP		0x6824
+#define VMCS_GUEST_SYSENTER_EIP		0x6826
+#define VMCS_HOST_CR0			0x6c00
+#define VMCS_HOST_CR3			0x6c02
+#define VMCS_HOST_CR4			0x6c04
+#define VMCS_HOST_FS_BASE		0x6c06
+#define VMCS_HOST_GS_BASE		0x6c08
+#define VMCS_HOST_TR_BASE		0x6c0a
+#define VMCS_HOST_GDTR_BASE		0x6c0c
+#define VMCS_HOST_IDTR_BASE		0x6c0e
+#define VMCS_HOST_SYSENTER_ESP		0x6c10
+#define VMCS_HOST_SYSENTER_EIP		0x6c12
+#define VMCS_HOST_RSP			0x6c14
+#define VMCS_HOST_RIP			0x6c16
+
+/*
+ * The guest segment fields of segment n (ES, CS, SS, DS, FS, GS, LDTR,
+ * TR in SDM order) are n * 2 apart in each group.
+ */
+#define VMCS_SEG_SEL(n)			(VMCS_GUEST_ES_SEL + (n) * 2)
+#define VMCS_SEG_LIMIT(n)		(VMCS_GUEST_ES_LIMIT + (n) * 2)
+#define VMCS_SEG_AR(n)			(VMCS_GUEST_ES_AR + (n) * 2)
+#define VMCS_SEG_BASE(n)		(VMCS_GUEST_ES_BASE + (n) * 2)
+#ifndef __ASSEMBLY__
+enum { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
+	VMX_SEG_GS, VMX_SEG_LDTR, VMX_SEG_TR };
+#endif
+
+/* Access rights: the descriptor's attribute bits, and "unusable". */
+#define VMX_AR_UNUSABLE			BIT(16)
+
+/* Pin-based controls */
+#define PIN_EXT_INTR_EXITING		BIT(0)
+#define PIN_NMI_EXITING			BIT(3)
+#define PIN_VIRTUAL_NMIS		BIT(5)
+#define PIN_PREEMPTION_TIMER		BIT(6)
+
+/* Primary processor-based controls */
+#define PROC_INTR_WINDOW_EXITING	BIT(2)
+#define PROC_USE_TSC_OFFSETTING		BIT(3)
+#define PROC_HLT_EXITING		BIT(7)
+#define PROC_INVLPG_EXITING		BIT(9)
+#define PROC_MWAIT_EXITING		BIT(10)
+#define PROC_RDPMC_EXITING		BIT(11)
+#define PROC_RDTSC_EXITING		BIT(12)
+#define PROC_CR3_LOAD_EXITING		BIT(15)
+#define PROC_CR3_STORE_EXITING		BIT(16)
+#define PROC_CR8_LOAD_EXITING		BIT(19)
+#define PROC_CR8_STORE_EXITING		BIT(20)
+#define PROC_TPR_SHADOW			BIT(21)
+#define PROC_NMI_WINDOW_EXITING		BIT(22)
+#define PROC_MOV_DR_EXITING		BIT(23)
+#define PROC_UNCOND_IO_EXITING		BIT(24)
+#define PROC_USE_IO_BITMAPS		BIT(25)
+#define PROC_MONITOR_TRAP_FLAG		BIT(27)
+#define PROC_USE_MSR_BITMAPS		BIT(28)
+#define PROC_MONITOR_EXITING		BIT(29)
+#define PROC_PAUSE_EXITING		BIT(30)
+#define PROC_ACTIVATE_SECONDARY		BIT(31)
+
+/* Secondary processor-based controls */
+#define PROC2_ENABLE_EPT		BIT(1)
+#define PROC2_DESC_TABLE_EXITING	BIT(2)
+#define PROC2_ENABLE_RDTSCP		BIT(3)
+#define PROC2_ENABLE_VPID		BIT(5)
+#define PROC2_WBINVD_EXITING		BIT(6)
+#define PROC2_UNRESTRICTED_GUEST	BIT(7)
+#define PROC2_ENABLE_INVPCID		BIT(12)
+#define PROC2_ENABLE_XSAVES		BIT(20)
+
+/* VM-exit controls */
+#define EXIT_SAVE_DEBUG_CONTROLS	BIT(2)
+#define EXIT_HOST_ADDR_SPACE_SIZE	BIT(9)
+#define EXIT_LOAD_PERF_GLOBAL_CTRL	BIT(12)
+#define EXIT_ACK_INTR_ON_EXIT		BIT(15)
+#define EXIT_SAVE_PAT			BIT(18)
+#define EXIT_LOAD_PAT			BIT(19)
+#define EXIT_SAVE_EFER			BIT(20)
+#define EXIT_LOAD_EFER			BIT(21)
+
+/* VM-entry controls */
+#define ENTRY_LOAD_DEBUG_CONTROLS	BIT(2)
+#define ENTRY_IA32E_MODE		BIT(9)
+#define ENTRY_LOAD_PAT			BIT(14)
+#define ENTRY_LOAD_EFER			BIT(15)
+
+/* Interruption information (entry and exit) */
+#define INTR_INFO_VECTOR_MASK		0xff
+#define INTR_INFO_TYPE_SHIFT		8
+#define INTR_INFO_TYPE_MASK		(7 << INTR_INFO_TYPE_SHIFT)
+#define INTR_TYPE_EXT_INTR		(0 << INTR_INFO_TYPE_SHIFT)
+#define INTR_TYPE_NMI			(2 << INTR_INFO_TYPE_SHIFT)
+#define INTR_TYPE_HARD_EXCEPTION	(3 << INTR_INFO_TYPE_SHIFT)
+#define INTR_TYPE_SOFT_INTR		(4 << INTR_INFO_TYPE_SHIFT)
+#define INTR_TYPE_PRIV_SW_EXCEPTION	(5 << INTR_INFO_TYPE_SHIFT)
+#define INTR_TYPE_SOFT_EXCEPTION	(6 << INTR_INFO_TYPE_SHIFT)
+#define INTR_INFO_DELIVER_CODE		BIT(11)
+#define INTR_INFO_UNBLOCK_NMI		BIT(12)
+#define INTR_INFO_VALID			BIT(31)
+
+/* Guest interruptibility state */
+#define GUEST_INTR_STI			BIT(0)
+#define GUEST_INTR_MOV_SS		BIT(1)
+#define GUEST_INTR_NMI			BIT(3)
+
+/* Basic exit reasons (SDM Appendix C) */
+#define EXIT_REASON_EXCEPTION_NMI	0
+#define EXIT_REASON_EXTERNAL_INTERRUPT	1
+#define EXIT_REASON_TRIPLE_FAULT	2
+#define EXIT_REASON_INIT_SIGNAL		3
+#define EXIT_REASON_SIPI_SIGNAL		4
+#define EXIT_REASON_INTERRUPT_WINDOW	7
+#define EXIT_REASON_NMI_WINDOW		8
+#define EXIT_REASON_TASK_SWITCH		9
+#define EXIT_REASON_CPUID		10
+#define EXIT_REASON_GETSEC		11
+#define EXIT_REASON_HLT			12
+#define EXIT_REASON_INVD		13
+#define EXIT_REASON_INVLPG		14
+#define EXIT_REASON_RDPMC		15
+#define EXIT_REASON_RDTSC		16
+#define EXIT_REASON_RSM			17
+#define EXIT_REASON_VMCALL		18
+#define EXIT_REASON_VMCLEAR		19
+#define EXIT_REASON_VMLAUNCH		20
+#define EXIT_REASON_VMPTRLD		21
+#define EXIT_REASON_VMPTRST		22
+#define EXIT_REASON_VMREAD		23
+#define EXIT_REASON_VMRESUME		24
+#define EXIT_REASON_VMWRITE		25
+#define EXIT_REASON_VMOFF		26
+#define EXIT_REASON_VMON		27
+#define EXIT_REASON_CR_ACCESS		28
+#define EXIT_REASON_DR_ACCESS		29
+#define EXIT_REASON_IO_INSTRUCTION	30
+#define EXIT_REASON_MSR_READ		31
+#define EXIT_REASON_MSR_WRITE		32
+#define EXIT_REASON_INVALID_STATE	33
+#define EXIT_REASON_MSR_LOAD_FAIL	34
+#define EXIT_REASON_MWAIT_INSTRUCTION	36
+#define EXIT_REASON_MONITOR_TRAP_FLAG	37
+#define EXIT_REASON_MONITOR_INSTRUCTION	39
+#define EXIT_REASON_PAUSE_INSTRUCTION	40
+#define EXIT_REASON_MCE_DURING_VMENTRY	41
+#define EXIT_REASON_EPT_VIOLATION	48
+#define EXIT_REASON_EPT_MISCONFIG	49
+#define EXIT_REASON_INVEPT		50
+#define EXIT_REASON_INVVPID		53
+#define EXIT_REASON_XSETBV		55
+#define EXIT_REASON_PREEMPTION_TIMER	52
+#define EXIT_REASON_INVPCID		58
+#define EXIT_REASON_MAX			65
+
+/* Exit reason bit 31: the VM entry failed (SDM "VM-Entry Failures During or After Loading Guest State"). */
+#define EXIT_REASON_FAILED_ENTRY	BIT(31)
+#define EXIT_REASON_BASIC(r)		((r) & 0xffff)
+
+/* EPT-violation exit qualification */
+#define EPT_VIOLATION_READ		BIT_ULL(0)
+#define EPT_VIOLATION_WRITE		BIT_ULL(1)
+#define EPT_VIOLATION_FETCH		BIT_ULL(2)
+#define EPT_VIOLATION_LINEAR_VALID	BIT_ULL(7)
+#define EPT_VIOLATION_NMI_UNBLOCK	BIT_ULL(12)
+
+/* I/O exit qualification */
+#define IO_QUAL_SIZE(q)			(((q) & 7) + 1)
+#define IO_QUAL_IN			BIT_ULL(3)
+#define IO_QUAL_STRING			BIT_ULL(4)
+#define IO_QUAL_REP			BIT_ULL(5)
+#define IO_QUAL_PORT(q)			(((q) >> 16) & 0xffff)
+
+/* CR-access exit qualification */
+#define CR_QUAL_CR(q)			((q) & 15)
+#define CR_QUAL_TYPE(q)			(((q) >> 4) & 3)
+#define CR_QUAL_TYPE_MOV_TO		0
+#define CR_QUAL_TYPE_MOV_FROM		1
+#define CR_QUAL_TYPE_CLTS		2
+#define CR_QUAL_TYPE_LMSW		3
+#define CR_QUAL_GPR(q)			(((q) >> 8) & 15)
+#define CR_QUAL_LMSW_DATA(q)		(((q) >> 16) & 0xffff)
+
+/* MOV-DR exit qualification */
+#define DR_QUAL_DR(q)			((q) & 7)
+#define DR_QUAL_FROM			BIT_ULL(4)
+#define DR_QUAL_GPR(q)			(((q) >> 8) & 15)
+
+/* EPTP: write-back paging structures, a 4-level walk (SDM "EPTP"). */
+#define EPTP_MEMTYPE_WB			6ULL
+#define EPTP_WALK_4			(3ULL << 3)
+
+/* INVEPT/INVVPID types */
+#define INVEPT_SINGLE_CONTEXT		1
+#define INVEPT_ALL_CONTEXTS		2
+#define INVVPID_SINGLE_CONTEXT		1
+#define INVVPID_ALL_CONTEXTS		2
+
+#endif /* DUET_VMX_VMCS_H */
