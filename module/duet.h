@@ -570,6 +570,80 @@ int __duet_gmem_read_desc(const struct duet_gmem_ops *ops, void *opaque,
 			  void *desc, struct duet_gmem_ctx *ctx);
 #endif
 
+/*
+ * pio.c: string port I/O (INS/OUTS) for both backends.  The backend fills
+ * a struct duet_pio_exit from its exit: port, size, in, rep, then
+ * duet_pio_begin(), the walk mode, what the exit says of the address size
+ * (ea_mask, 0 if unknown) and effective segment (seg, -1 if unknown), the
+ * prefixes for the rest (duet_pio_fetch(), duet_pio_use_prefixes()), and
+ * the segment itself (s).
+ */
+#define DUET_PIO_RESUME		1	/* resume the guest as it is */
+
+/* A segment register: @attrib in the packed VMCB form (struct duet_segment). */
+struct duet_pio_seg {
+	u64 base;
+	u32 limit;
+	u16 attrib;
+};
+
+/* INS/OUTS as duet_pio_scan() decodes its bytes. */
+struct duet_pio_insn {
+	int seg;			/* DUET_X86_SEG_* override, or -1 */
+	bool addr_size;			/* 67h */
+	bool op_size;			/* 66h */
+	bool rep;			/* F3h or F2h */
+	u8 rex;				/* 64-bit mode: REX before the opcode */
+	u8 opcode;			/* 6Ch-6Fh */
+	u8 len;				/* bytes up to the opcode included */
+};
+
+/* One string I/O exit being handled. */
+struct duet_pio_exit {
+	/* From the exit and the guest's state (the backend). */
+	u16 port;
+	bool in, rep, down, mode64;
+	bool checked;			/* protected mode: segment type checks */
+	u32 size;			/* element size: 1, 2 or 4 */
+	u32 access;			/* walk access type */
+	u64 ea_mask;			/* address size; 0: not known yet */
+	int seg;			/* DUET_X86_SEG_*; -1: not known yet */
+	struct duet_pio_seg s;		/* that segment */
+	struct duet_walk_mode mode;
+	/* Out: what the backend does to the guest. */
+	int vector;			/* exception to raise, or -1 */
+	u32 error_code;
+	u64 cr2;			/* #PF: its address */
+	bool skip;			/* RIP past the instruction */
+	u64 bad_gpa;			/* what was not RAM (-ENOENT/-EPERM) */
+	/* This batch. */
+	u64 ea;				/* first element: effective address */
+	u64 la;				/* and linear address */
+	u64 room;			/* bytes the segment allows that way */
+	struct duet_pio_string mem;	/* in guest memory */
+};
+
+void duet_pio_begin(struct duet_pio_exit *io, bool mode64, u64 cr0,
+		    u64 rflags, u8 cpl);
+int duet_pio_fetch(struct duet_vcpu *vcpu, struct duet_pio_exit *io, u64 la,
+		   u64 len, int (*forward)(void *opaque,
+					   const struct duet_gmem_fault *f),
+		   struct duet_pio_insn *p);
+void duet_pio_use_prefixes(struct duet_pio_exit *io,
+			   const struct duet_pio_insn *p, bool cs_db);
+int duet_pio_string(struct duet_vcpu *vcpu, struct duet_pio_exit *io,
+		    unsigned long *regs);
+int duet_pio_end(struct duet_vcpu *vcpu, const struct duet_pio_exit *io,
+		 int r);
+#ifdef DUET_KUNIT
+int duet_pio_scan(const u8 *insn, unsigned int len, bool mode64,
+		  struct duet_pio_insn *p);
+u32 duet_pio_batch(u64 left, u64 ea, u64 ea_mask, unsigned int page_off,
+		   u32 size, bool down, u64 room);
+u64 duet_pio_seg_room(const struct duet_pio_seg *s, u64 ea, u32 size,
+		      bool down, bool write, bool checked);
+#endif
+
 /* dev.c */
 int duet_dev_init(void);
 void duet_dev_exit(void);

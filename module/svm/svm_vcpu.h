@@ -161,18 +161,10 @@ void svm_complete_msr(struct duet_vcpu *vcpu, bool write, u64 data, bool gp);
 int msr_interception(struct vcpu_svm *svm);
 
 /* io.c */
-/* A string I/O instruction, as svm_io_scan() decodes its bytes. */
-struct svm_io_insn {
-	int seg;			/* SVM_SEG_* override, or -1 */
-	bool addr_size;			/* 67h */
-	bool op_size;			/* 66h */
-	bool rep;			/* F3h or F2h */
-	u8 rex;				/* 64-bit mode: REX before the opcode */
-	u8 opcode;			/* 6Ch-6Fh */
-	u8 len;				/* bytes up to the opcode included */
-};
-
 int io_interception(struct vcpu_svm *svm);
+#ifdef DUET_KUNIT
+void svm_io_info(u32 info, bool decode_assists, struct duet_pio_exit *io);
+#endif
 
 /* gva.c */
 void svm_walk_mode(struct vcpu_svm *svm, struct duet_walk_mode *m);
@@ -182,14 +174,6 @@ int svm_mmio_npf(struct vcpu_svm *svm);
 int svm_fetch_insn(struct vcpu_svm *svm);
 void svm_emu_failed(struct vcpu_svm *svm);
 int svm_complete_mmio(struct duet_vcpu *vcpu, u64 data);
-#ifdef DUET_KUNIT
-int svm_io_scan(const u8 *insn, unsigned int len, bool mode64,
-		struct svm_io_insn *p);
-u32 svm_io_batch(u64 left, u64 ea, u64 ea_mask, unsigned int page_off,
-		 u32 size, bool down, u64 room);
-u64 svm_io_seg_room(const struct vmcb_seg *s, u64 ea, u32 size, bool down,
-		    bool write, bool checked);
-#endif
 
 /* dr.c */
 int dr_interception(struct vcpu_svm *svm);

@@ -228,6 +228,9 @@ int handle_wrmsr(struct vcpu_vmx *vmx);
 /* io.c */
 int handle_io(struct vcpu_vmx *vmx);
 int vmx_io_string(struct vcpu_vmx *vmx);
+#ifdef DUET_KUNIT
+void vmx_io_info(u32 info, bool valid, struct duet_pio_exit *io);
+#endif
 
 /* mmio.c */
 int vmx_mmio_ept(struct vcpu_vmx *vmx, u64 gpa);

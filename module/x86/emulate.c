@@ -288,7 +288,7 @@ static void emu_set_reg(struct duet_emu_ctxt *ctxt,
 	}
 }
 
-/* rSI, rDI, rCX as the address size uses them (as svm_io_set_reg()). */
+/* rSI, rDI, rCX as the address size uses them (as pio_set_reg() in pio.c). */
 static void emu_set_areg(struct duet_emu_ctxt *ctxt, unsigned int reg, u64 val)
 {
 	u64 *r = &ctxt->regs.gpr[reg];
