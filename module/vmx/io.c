@@ -12,12 +12,6 @@
 #include "../x86/decode.h"
 
 /*
- * IA32_VMX_BASIC bit 54: INS/OUTS exits report the VM-exit
- * instruction-information field (SDM "Basic VMX Information").
- */
-#define VMX_BASIC_INOUT		BIT_ULL(54)
-
-/*
  * The VM-exit instruction information of INS/OUTS (SDM "VM-Exit
  * Instruction-Information Field").
  */
@@ -72,13 +66,11 @@ static int vmx_io_decode(struct vcpu_vmx *vmx, struct duet_pio_exit *io,
 			 u32 cs_ar)
 {
 	struct duet_pio_insn p;
-	u64 basic, rip;
+	u64 rip;
 	u32 ar;
 	int r;
 
-	/* Read here, not cached: an exit to userspace costs far more. */
-	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	vmx_io_info(vmcs_read(VMCS_EXIT_INSN_INFO), basic & VMX_BASIC_INOUT,
+	vmx_io_info(vmcs_read(VMCS_EXIT_INSN_INFO), vmx_config.io_insn_info,
 		    io);
 	if (!io->ea_mask || io->seg < 0) {
 		rip = vmcs_read(VMCS_GUEST_RIP);
@@ -101,12 +93,6 @@ static int vmx_io_decode(struct vcpu_vmx *vmx, struct duet_pio_exit *io,
 	return 0;
 }
 
-/* A control register as the guest sees it: the shadow for duet's bits. */
-static u64 vmx_io_guest_cr(unsigned long hw, unsigned long shadow, u64 mask)
-{
-	return (vmcs_read(hw) & ~mask) | (vmcs_read(shadow) & mask);
-}
-
 /* INS/OUTS, with or without REP: pio.c moves the elements. */
 int vmx_io_string(struct vcpu_vmx *vmx)
 {
@@ -121,15 +107,6 @@ int vmx_io_string(struct vcpu_vmx *vmx)
 	int r;
 
 	vmx_walk_mode(vmx, &io.mode);
-	/*
-	 * The guest changes the CR0/CR4 bits duet does not own (CR0.WP,
-	 * CR4.SMEP, ...) without an exit, so the read shadows alone miss
-	 * them: walk with the guest's view of both.
-	 */
-	io.mode.cr0 = vmx_io_guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW,
-				      vmx_cr0_mask());
-	io.mode.cr4 = vmx_io_guest_cr(VMCS_GUEST_CR4, VMCS_CR4_SHADOW,
-				      vmx_cr4_mask());
 	duet_pio_begin(&io, (io.mode.efer & EFER_LMA) && (cs_ar & VMX_AR_L),
 		       io.mode.cr0, vmx_get_rflags(vmx), vmx_get_cpl(vmx));
 	r = vmx_io_decode(vmx, &io, cs_ar);

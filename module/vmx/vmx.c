@@ -101,6 +101,11 @@ static int vmx_setup_config(u64 basic, bool vpid)
 	int r;
 
 	c->revision_id = basic & SDM_VMX_BASIC_REVISION_MASK;
+	/*
+	 * SDM "Basic VMX Information": with bit 54, INS/OUTS exits report the
+	 * VM-exit instruction-information field (io.c).
+	 */
+	c->io_insn_info = basic & BIT_ULL(54);
 	r = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 		       MSR_IA32_VMX_PINBASED_CTLS,
 		       PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,

@@ -38,6 +38,7 @@ struct vmx_config {
 	bool invvpid_all;
 	bool invept_single;		/* INVEPT single-context */
 	u32 preemption_timer;		/* its value for one host tick, or 0 */
+	bool io_insn_info;		/* INS/OUTS exits report address size, segment */
 };
 
 extern struct vmx_config vmx_config;
