@@ -29,6 +29,10 @@ DUET_ARCH_OP_OPTIONAL(set_msr)
 DUET_ARCH_OP_OPTIONAL(complete_msr)
 /* MMIO emulation; a backend without it never sets mmio_pending. */
 DUET_ARCH_OP_OPTIONAL(complete_mmio)
+/* Binary translation; without them DUET_EXEC_MODE_BT is refused. */
+DUET_ARCH_OP_OPTIONAL(bt_get_state)
+DUET_ARCH_OP_OPTIONAL(bt_set_state)
+DUET_ARCH_OP_OPTIONAL(bt_inject)
 
 #undef DUET_ARCH_OP
 #undef DUET_ARCH_OP_OPTIONAL

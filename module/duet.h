@@ -15,6 +15,8 @@
 #include <uapi/linux/duet.h>
 #include <uapi/linux/duet_netlink.h>
 
+#include "bt/bt.h"
+
 struct net;
 
 #define DUET_NAME "duet"
@@ -179,6 +181,17 @@ struct duet_vcpu {
 	/* Written by the vCPU's thread, read by introspection. */
 	seqlock_t paging_lock;
 	struct duet_vcpu_paging paging;
+	/*
+	 * Binary translation (bt/run.c).  @bt_active: the vCPU runs in BT
+	 * (its mode, or a detour into a vulnerable segment); the backends
+	 * then enter the guest only to run one instruction (@bt_step, set
+	 * by bt/run.c and cleared by the backend once the instruction at
+	 * @bt_step_rip has completed: single-step trap, or RIP moved).
+	 */
+	bool bt_active;
+	bool bt_step;
+	u64 bt_step_rip;
+	struct duet_bt_stats bt_stats;
 };
 
 /* A memory slot (module/gmem/memslot.c). */
@@ -275,6 +288,15 @@ struct duet_arch_ops {
 	 * the guest, 1 when that exits again (run area filled), or -errno.
 	 */
 	int (*complete_mmio)(struct duet_vcpu *vcpu, u64 data);
+	/*
+	 * Binary translation: the guest state as BT runs on it, taken from
+	 * and given back to the backend's; an exception BT found, for the
+	 * next entry to deliver.  Without them a vCPU cannot run in BT.
+	 */
+	void (*bt_get_state)(struct duet_vcpu *vcpu, struct duet_bt_state *st);
+	void (*bt_set_state)(struct duet_vcpu *vcpu,
+			     const struct duet_bt_state *st);
+	void (*bt_inject)(struct duet_vcpu *vcpu, const struct duet_bt_fault *f);
 };
 
 /* main.c */
@@ -374,7 +396,18 @@ int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
 static inline bool duet_vcpu_should_leave(struct duet_vcpu *vcpu)
 {
 	return need_resched() || signal_pending(current) ||
-	       test_bit(DUET_REQ_KICK, &vcpu->requests);
+	       test_bit(DUET_REQ_KICK, &vcpu->requests) ||
+	       (vcpu->bt_active && !vcpu->bt_step);
+}
+
+/*
+ * After an exit: the instruction BT asked hardware to run has completed
+ * once RIP has left it (an exit that emulated it, or any later one).
+ */
+static inline void duet_bt_step_check(struct duet_vcpu *vcpu, u64 rip)
+{
+	if (vcpu->bt_step && rip != vcpu->bt_step_rip)
+		vcpu->bt_step = false;
 }
 
 /* cpuid.c */

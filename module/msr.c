@@ -36,6 +36,7 @@ const struct duet_msr duet_msrs[] = {
 	{ MSR_FS_BASE,			DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
 	{ MSR_GS_BASE,			DUET_MSR_PASSTHROUGH | DUET_MSR_ADDR },
 };
+
 const unsigned int duet_nr_msrs = ARRAY_SIZE(duet_msrs);
 
 /* One DUET_GET_MSRS call can read them all. */

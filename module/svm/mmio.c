@@ -96,7 +96,7 @@ static const struct duet_emu_ops svm_emu_ops = {
 };
 
 /* The guest's registers into the emulator (RAX and RSP live in the VMCB). */
-static void svm_emu_load(struct vcpu_svm *svm, struct duet_emu_regs *regs)
+void svm_emu_load(struct vcpu_svm *svm, struct duet_emu_regs *regs)
 {
 	struct vmcb_save_area *save = &svm->vmcb->save;
 	int i;
@@ -124,7 +124,7 @@ static void svm_emu_load(struct vcpu_svm *svm, struct duet_emu_regs *regs)
 	regs->va_bits = save->cr4 & X86_CR4_LA57 ? 57 : 48;
 }
 
-static void svm_emu_store(struct vcpu_svm *svm, const struct duet_emu_regs *regs)
+void svm_emu_store(struct vcpu_svm *svm, const struct duet_emu_regs *regs)
 {
 	struct vmcb_save_area *save = &svm->vmcb->save;
 	int i;

@@ -61,7 +61,7 @@ void svm_set_rflags(struct vcpu_svm *svm, u64 rflags)
  * set when IRET starts, the trap follows IRET whatever RFLAGS it pops),
  * RF keeps an instruction breakpoint on it from firing first.
  */
-static void svm_start_singlestep(struct vcpu_svm *svm)
+void svm_start_singlestep(struct vcpu_svm *svm)
 {
 	struct vmcb *vmcb = svm->vmcb;
 
@@ -162,5 +162,6 @@ int db_interception(struct vcpu_svm *svm)
 	}
 	/* Hide duet's step from the guest's DR6 (BS). */
 	svm->vmcb->save.dr6 = svm->singlestep_dr6;
+	svm_bt_step_trap(svm);
 	return 1;
 }

@@ -180,4 +180,7 @@ const struct duet_arch_ops duet_svm_ops = {
 	.set_msr		= svm_set_msr,
 	.complete_msr		= svm_complete_msr,
 	.complete_mmio		= svm_complete_mmio,
+	.bt_get_state		= svm_bt_get_state,
+	.bt_set_state		= svm_bt_set_state,
+	.bt_inject		= svm_bt_inject,
 };

@@ -359,6 +359,7 @@ static void svm_prepare_events(struct vcpu_svm *svm)
 	bool want_window;
 
 	svm_nmi_prepare(svm);
+	svm_bt_step_prepare(svm);
 	if (svm->pending_irq >= 0 && svm_interruptible(svm)) {
 		c->event_inj = svm->pending_irq | SVM_EVTINJ_TYPE_INTR |
 			       SVM_EVTINJ_VALID;
@@ -559,6 +560,7 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		}
 		svm_complete_exit(svm);
 		code = svm->vmcb->control.exit_code;
+		duet_bt_step_check(vcpu, svm->vmcb->save.rip);
 		if (!svm_exit_is_fast(code)) {
 			deferred = true;
 			break;
@@ -566,6 +568,7 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		e.note_qs = code == SVM_EXIT_INTR || code == SVM_EXIT_NMI ||
 			    code == SVM_EXIT_SMI;
 		r = svm_handle_exit(svm);
+		duet_bt_step_check(vcpu, svm->vmcb->save.rip);
 		if (r != 1 || duet_vcpu_should_leave(vcpu))
 			break;
 	}
@@ -583,8 +586,10 @@ int svm_vcpu_run(struct duet_vcpu *vcpu)
 		.cr4 = svm->vmcb->save.cr4, .efer = svm->vmcb->save.efer,
 		.cpl = svm->vmcb->save.cpl,
 	});
-	if (deferred)
+	if (deferred) {
 		r = svm_handle_exit(svm);
+		duet_bt_step_check(vcpu, svm->vmcb->save.rip);
+	}
 	if (!r)
 		svm_report_interruptibility(svm);
 	return r;

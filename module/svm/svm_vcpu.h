@@ -120,6 +120,7 @@ u64 duet_svm_next_rip_decoded(u64 rip, u64 next_rip, bool nrip_save,
 			      unsigned int len, bool mode64);
 
 /* nmi.c */
+void svm_start_singlestep(struct vcpu_svm *svm);
 void svm_nmi_prepare(struct vcpu_svm *svm);
 void svm_nmi_after_exit(struct vcpu_svm *svm);
 u64 svm_get_rflags(struct vcpu_svm *svm);
@@ -171,6 +172,8 @@ void svm_walk_mode(struct vcpu_svm *svm, struct duet_walk_mode *m);
 
 /* mmio.c */
 int svm_mmio_npf(struct vcpu_svm *svm);
+void svm_emu_load(struct vcpu_svm *svm, struct duet_emu_regs *regs);
+void svm_emu_store(struct vcpu_svm *svm, const struct duet_emu_regs *regs);
 int svm_fetch_insn(struct vcpu_svm *svm);
 void svm_emu_failed(struct vcpu_svm *svm);
 int svm_complete_mmio(struct duet_vcpu *vcpu, u64 data);
@@ -188,6 +191,13 @@ void svm_inject_exception(struct vcpu_svm *svm, unsigned int vector,
 			  u32 error_code);
 /* A DUET_GMEM_FORWARD handler; @opaque is the vCPU. */
 int svm_gmem_forward(void *opaque, const struct duet_gmem_fault *f);
+
+/* bt.c */
+void svm_bt_get_state(struct duet_vcpu *vcpu, struct duet_bt_state *st);
+void svm_bt_set_state(struct duet_vcpu *vcpu, const struct duet_bt_state *st);
+void svm_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f);
+void svm_bt_step_prepare(struct vcpu_svm *svm);
+bool svm_bt_step_trap(struct vcpu_svm *svm);
 
 /* vmenter.S */
 void __svm_vcpu_run(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa,

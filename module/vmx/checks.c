@@ -78,8 +78,8 @@ u64 vmx_check_guest_state(struct vcpu_vmx *vmx)
 	if (CC((cr0 & X86_CR0_PG) && !!(efer & EFER_LMA) != !!(efer & EFER_LME)))
 		return n;
 	n++;
-	if (CC(!(cs & VMX_AR_P) || !(cs & VMX_AR_S) || !(VMX_AR_TYPE(cs) & 8 ||
-						 VMX_AR_TYPE(cs) == 3)))
+	if (CC(!(cs & VMX_AR_P) || !(cs & VMX_AR_S) ||
+	       !((VMX_AR_TYPE(cs) & 8) || VMX_AR_TYPE(cs) == 3)))
 		return n;
 	n++;
 	if (CC(ia32e && (cs & VMX_AR_L) && (cs & VMX_AR_DB)))

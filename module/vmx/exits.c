@@ -74,6 +74,13 @@ static int handle_preemption_timer(struct vcpu_vmx *vmx)
 	return 1;
 }
 
+/* The instruction BT asked hardware to run has completed (bt.c). */
+static int handle_monitor_trap(struct vcpu_vmx *vmx)
+{
+	vmx->vcpu.bt_step = false;
+	return 1;
+}
+
 static int handle_interrupt_window(struct vcpu_vmx *vmx)
 {
 	vmx->vcpu.stats.irq_window_exits++;
@@ -215,6 +222,7 @@ static int (*const vmx_exit_handlers[])(struct vcpu_vmx *vmx) = {
 	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
+	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_monitor_trap,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,

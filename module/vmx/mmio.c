@@ -95,7 +95,7 @@ static const struct duet_emu_ops vmx_emu_ops = {
 };
 
 /* The guest's registers into the emulator. */
-static void vmx_emu_load(struct vcpu_vmx *vmx, struct duet_emu_regs *regs)
+void vmx_emu_load(struct vcpu_vmx *vmx, struct duet_emu_regs *regs)
 {
 	u32 cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
 	int i;
@@ -122,7 +122,7 @@ static void vmx_emu_load(struct vcpu_vmx *vmx, struct duet_emu_regs *regs)
 	regs->va_bits = vmx_guest_cr4() & X86_CR4_LA57 ? 57 : 48;
 }
 
-static void vmx_emu_store(struct vcpu_vmx *vmx, const struct duet_emu_regs *regs)
+void vmx_emu_store(struct vcpu_vmx *vmx, const struct duet_emu_regs *regs)
 {
 	u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	int i;

@@ -272,7 +272,10 @@ enum { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
 #define EXIT_REASON_INVPCID		58
 #define EXIT_REASON_MAX			65
 
-/* Exit reason bit 31: the VM entry failed (SDM "VM-Entry Failures During or After Loading Guest State"). */
+/*
+ * Exit reason bit 31: the VM entry failed (SDM "VM-Entry Failures During
+ * or After Loading Guest State").
+ */
 #define EXIT_REASON_FAILED_ENTRY	BIT(31)
 #define EXIT_REASON_BASIC(r)		((r) & 0xffff)
 

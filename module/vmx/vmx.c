@@ -130,6 +130,17 @@ static int vmx_setup_config(u64 basic, bool vpid)
 		       &c->proc);
 	if (r)
 		return r;
+	/*
+	 * The monitor trap flag steps one instruction for BT (bt.c); without
+	 * it such a step runs until the next exit.
+	 */
+	{
+		u64 cap;
+
+		rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+		       MSR_IA32_VMX_PROCBASED_CTLS, cap);
+		c->mtf = SDM_VMX_ALLOWED1(cap) & PROC_MONITOR_TRAP_FLAG;
+	}
 	/* Only on request: the window exits; never: CR3 exits, if we can. */
 	c->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING |
 		     PROC_MONITOR_TRAP_FLAG);
@@ -332,9 +343,10 @@ static int vmx_cpu_enable(void)
 
 static void vmx_vmclear(u64 pa)
 {
-	asm goto("1: vmclear %[pa]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+	asm goto("stc\n\t"
+		 "1: vmclear %[pa]\n\t"
+		 "2: jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, 2b)
 		 : : [pa] "m"(pa) : "cc", "memory" : fail);
 	return;
 fail:
@@ -343,9 +355,10 @@ fail:
 
 static void vmx_vmptrld(u64 pa)
 {
-	asm goto("1: vmptrld %[pa]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+	asm goto("stc\n\t"
+		 "1: vmptrld %[pa]\n\t"
+		 "2: jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, 2b)
 		 : : [pa] "m"(pa) : "cc", "memory" : fail);
 	return;
 fail:
@@ -362,7 +375,10 @@ static void __vmx_vmcs_clear(struct vcpu_vmx *vmx)
 		this_cpu_write(vmx_current_vmcs, NULL);
 	list_del(&vmx->loaded_link);
 	vmx->launched = false;
-	/* The VMCLEAR is done before another CPU may VMPTRLD it. */
+	/*
+	 * Pairs with smp_load_acquire() in vmx_vmcs_clear(): the VMCLEAR and
+	 * the list update are done before another CPU may VMPTRLD it.
+	 */
 	smp_store_release(&vmx->loaded_cpu, -1);
 }
 
@@ -374,6 +390,7 @@ static void vmx_vmcs_clear_ipi(void *data)
 /* Make @vmx inactive wherever it is active (vCPU free, migration). */
 void vmx_vmcs_clear(struct vcpu_vmx *vmx)
 {
+	/* Pairs with smp_store_release() in __vmx_vmcs_clear(). */
 	int cpu = smp_load_acquire(&vmx->loaded_cpu);
 
 	if (cpu >= 0)
@@ -548,4 +565,7 @@ const struct duet_arch_ops duet_vmx_ops = {
 	.set_msr		= vmx_set_msr,
 	.complete_msr		= vmx_complete_msr,
 	.complete_mmio		= vmx_complete_mmio,
+	.bt_get_state		= vmx_bt_get_state,
+	.bt_set_state		= vmx_bt_set_state,
+	.bt_inject		= vmx_bt_inject,
 };

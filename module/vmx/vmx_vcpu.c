@@ -13,7 +13,7 @@
 #include <linux/slab.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
-#if __has_include(<asm/gsseg.h>)
+#ifdef DUET_HAVE_GSSEG
 #include <asm/gsseg.h>		/* load_gs_index(), since 6.2 */
 #endif
 #include <asm/msr.h>
@@ -582,6 +582,9 @@ static void vmx_prepare_events(struct vcpu_vmx *vmx)
 	}
 	if (vmx->pending_irq >= 0 || vmx->vcpu.run->request_interrupt_window)
 		window |= PROC_INTR_WINDOW_EXITING;
+	/* One instruction for BT (bt.c). */
+	if (vmx->vcpu.bt_step && vmx_config.mtf)
+		window |= PROC_MONITOR_TRAP_FLAG;
 	vmcs_write(VMCS_PROC_CONTROLS, vmx_config.proc | window);
 }
 
@@ -622,6 +625,7 @@ static bool vmx_exit_is_fast(u32 reason)
 	case EXIT_REASON_VMCALL:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_MONITOR_TRAP_FLAG:
 		return true;
 	default:
 		return false;
@@ -866,6 +870,7 @@ int vmx_vcpu_run(struct duet_vcpu *vcpu)
 		}
 		vmx_complete_exit(vmx);
 		reason = vmx->exit_reason;
+		duet_bt_step_check(vcpu, vmcs_read(VMCS_GUEST_RIP));
 		if (!vmx_exit_is_fast(reason)) {
 			deferred = true;
 			break;
@@ -874,6 +879,7 @@ int vmx_vcpu_run(struct duet_vcpu *vcpu)
 			    reason == EXIT_REASON_EXCEPTION_NMI ||
 			    reason == EXIT_REASON_PREEMPTION_TIMER;
 		r = vmx_handle_exit(vmx);
+		duet_bt_step_check(vcpu, vmcs_read(VMCS_GUEST_RIP));
 		if (r != 1 || duet_vcpu_should_leave(vcpu))
 			break;
 	}
@@ -886,6 +892,7 @@ int vmx_vcpu_run(struct duet_vcpu *vcpu)
 	if (deferred) {
 		vmx_get_sleepable(vmx);
 		r = vmx_handle_exit(vmx);
+		duet_bt_step_check(vcpu, vmcs_read(VMCS_GUEST_RIP));
 		vmx_put_sleepable(vmx);
 	}
 	if (!r) {

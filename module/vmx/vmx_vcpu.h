@@ -39,6 +39,7 @@ struct vmx_config {
 	bool invept_single;		/* INVEPT single-context */
 	u32 preemption_timer;		/* its value for one host tick, or 0 */
 	bool io_insn_info;		/* INS/OUTS exits report address size, segment */
+	bool mtf;			/* the monitor trap flag may be set */
 };
 
 extern struct vmx_config vmx_config;
@@ -121,7 +122,8 @@ static inline u64 vmx_apic_base(const struct duet_vcpu *vcpu)
 /*
  * VMREAD/VMWRITE of the current VMCS.  They fail only for a field the CPU
  * does not have or with no current VMCS: duet bugs, not guest input.
- * Report them once rather than crash.
+ * Report them once rather than crash.  A fault (VMX off) lands on the
+ * same failure branch: STC makes it taken, as VMfailInvalid would.
  */
 void vmx_vmcs_error(const char *insn, unsigned long field,
 		    unsigned long value);
@@ -130,9 +132,10 @@ static __always_inline unsigned long vmcs_read(unsigned long field)
 {
 	unsigned long value;
 
-	asm goto("1: vmread %[field], %[value]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+	asm goto("stc\n\t"
+		 "1: vmread %[field], %[value]\n\t"
+		 "2: jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, 2b)
 		 : [value] "=rm"(value) : [field] "r"(field) : "cc" : fail);
 	return value;
 fail:
@@ -143,9 +146,10 @@ fail:
 static __always_inline void vmcs_write(unsigned long field,
 				       unsigned long value)
 {
-	asm goto("1: vmwrite %[value], %[field]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+	asm goto("stc\n\t"
+		 "1: vmwrite %[value], %[field]\n\t"
+		 "2: jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, 2b)
 		 : : [field] "r"(field), [value] "rm"(value) : "cc" : fail);
 	return;
 fail:
@@ -235,10 +239,17 @@ void vmx_io_info(u32 info, bool valid, struct duet_pio_exit *io);
 
 /* mmio.c */
 int vmx_mmio_ept(struct vcpu_vmx *vmx, u64 gpa);
+void vmx_emu_load(struct vcpu_vmx *vmx, struct duet_emu_regs *regs);
+void vmx_emu_store(struct vcpu_vmx *vmx, const struct duet_emu_regs *regs);
 int vmx_complete_mmio(struct duet_vcpu *vcpu, u64 data);
 
 /* dr.c */
 int handle_dr(struct vcpu_vmx *vmx);
+
+/* bt.c */
+void vmx_bt_get_state(struct duet_vcpu *vcpu, struct duet_bt_state *st);
+void vmx_bt_set_state(struct duet_vcpu *vcpu, const struct duet_bt_state *st);
+void vmx_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f);
 
 /* vmenter.S */
 bool __vmx_vcpu_run(unsigned long *regs, bool launched, u64 spec_ctrl);

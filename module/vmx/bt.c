@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMX side of binary translation (bt/run.c), as svm/bt.c: the guest
+ * state BT runs on, from and back to the VMCS and GPRs; exceptions BT
+ * raises, delivered by the next VM entry; and one instruction in hardware
+ * for what BT does not translate, with the monitor trap flag (SDM
+ * "Monitor Trap Flag": a VM exit after the guest completes one
+ * instruction), or an exit after which RIP has moved.
+ */
+#include "vmx_vcpu.h"
+
+void vmx_bt_get_state(struct duet_vcpu *vcpu, struct duet_bt_state *st)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	struct duet_emu_regs r;
+
+	vmx_get_sleepable(vmx);
+	vmx_emu_load(vmx, &r);
+	st->cr0 = vmx_guest_cr0();
+	st->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	st->cr4 = vmx_guest_cr4();
+	st->efer = vmcs_read(VMCS_GUEST_EFER);
+	vmx_put_sleepable(vmx);
+	memcpy(st->gpr, r.gpr, sizeof(st->gpr));
+	memcpy(st->seg_base, r.seg_base, sizeof(st->seg_base));
+	st->rip = r.rip;
+	st->rflags = r.rflags;
+	st->mode = r.mode;
+	st->cpl = r.cpl;
+	st->va_bits = r.va_bits;
+}
+
+void vmx_bt_set_state(struct duet_vcpu *vcpu, const struct duet_bt_state *st)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	struct duet_emu_regs r = { .rip = st->rip, .rflags = st->rflags };
+
+	memcpy(r.gpr, st->gpr, sizeof(r.gpr));
+	vmx_get_sleepable(vmx);
+	/* vmx_emu_store() ends an interrupt shadow: only when RIP moved. */
+	if (vmcs_read(VMCS_GUEST_RIP) != st->rip) {
+		vmx_emu_store(vmx, &r);
+	} else {
+		int i;
+
+		for (i = 0; i < VMX_NR_REGS; i++)
+			if (i != VMX_REG_RSP)
+				vmx->regs[i] = r.gpr[i];
+		vmcs_write(VMCS_GUEST_RSP, r.gpr[VMX_REG_RSP]);
+		vmcs_write(VMCS_GUEST_RFLAGS, r.rflags | X86_EFLAGS_FIXED);
+	}
+	vmx_put_sleepable(vmx);
+}
+
+void vmx_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (f->has_cr2)
+		vmx->cr2 = f->cr2;
+	vmx_get_sleepable(vmx);
+	vmx_inject_exception(vmx, f->vector, f->error_code, f->has_error_code);
+	vmx_put_sleepable(vmx);
+}
