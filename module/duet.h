@@ -191,6 +191,8 @@ struct duet_vcpu {
 	bool bt_active;
 	bool bt_step;
 	u64 bt_step_rip;
+	bool bt_detour;			/* hardware mode, in BT for a segment */
+	bool bt_in_segment;		/* holds the stall barrier */
 	struct duet_bt_stats bt_stats;
 };
 
@@ -393,10 +395,16 @@ int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
  * DUET_KICK wants the thread.  Callers that decide about an entry call it
  * after publishing IN_GUEST_MODE with interrupts off (see duet_vcpu_kick()).
  */
-static inline bool duet_vcpu_should_leave(struct duet_vcpu *vcpu)
+static inline bool duet_vcpu_must_yield(struct duet_vcpu *vcpu)
 {
 	return need_resched() || signal_pending(current) ||
-	       test_bit(DUET_REQ_KICK, &vcpu->requests) ||
+	       test_bit(DUET_REQ_KICK, &vcpu->requests);
+}
+
+/* duet_vcpu_must_yield(), or a vCPU in BT whose hardware step is done. */
+static inline bool duet_vcpu_should_leave(struct duet_vcpu *vcpu)
+{
+	return duet_vcpu_must_yield(vcpu) ||
 	       (vcpu->bt_active && !vcpu->bt_step);
 }
 

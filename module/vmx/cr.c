@@ -17,14 +17,51 @@
 /* With unrestricted guest, PE and PG are the guest's to clear. */
 #define VMX_CR0_GUEST_FREE	(X86_CR0_PE | X86_CR0_PG)
 
+/*
+ * The CR0 bits duet owns (guest/host mask): those VMX fixes either way
+ * (FIXED0 bits must be 1, bits outside FIXED1 must be 0), so that a guest
+ * write of another value exits instead of failing the next entry, and PG,
+ * whose changes switch IA-32e mode with it.  PE and PG are in FIXED0 even
+ * where unrestricted guest frees them: their changes exit too.
+ */
+DUET_VISIBLE_IF_KUNIT u64 duet_vmx_cr0_mask(u64 fixed0, u64 fixed1)
+{
+	return ~fixed1 | fixed0 | X86_CR0_PG;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_cr0_mask);
+
+/* The CR4 bits duet owns: those VMX fixes, VMXE among them. */
+DUET_VISIBLE_IF_KUNIT u64 duet_vmx_cr4_mask(u64 fixed0, u64 fixed1)
+{
+	return ~fixed1 | fixed0;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_cr4_mask);
+
+/*
+ * The CR0 the CPU runs the guest with: its own plus what VMX forces, but
+ * for PE and PG, which unrestricted guest lets it run without (SDM
+ * "Unrestricted Guests").
+ */
+DUET_VISIBLE_IF_KUNIT u64 duet_vmx_cr0_hw(u64 guest_cr0, u64 fixed0)
+{
+	return guest_cr0 | (fixed0 & ~VMX_CR0_GUEST_FREE);
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_cr0_hw);
+
+DUET_VISIBLE_IF_KUNIT u64 duet_vmx_cr4_hw(u64 guest_cr4, u64 fixed0)
+{
+	return guest_cr4 | fixed0;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_cr4_hw);
+
 u64 vmx_cr0_mask(void)
 {
-	return ~vmx_config.cr0_fixed1 | vmx_config.cr0_fixed0 | X86_CR0_PG;
+	return duet_vmx_cr0_mask(vmx_config.cr0_fixed0, vmx_config.cr0_fixed1);
 }
 
 u64 vmx_cr4_mask(void)
 {
-	return ~vmx_config.cr4_fixed1 | vmx_config.cr4_fixed0;
+	return duet_vmx_cr4_mask(vmx_config.cr4_fixed0, vmx_config.cr4_fixed1);
 }
 
 /*
@@ -47,15 +84,14 @@ u64 vmx_guest_cr4(void)
 	       (vmcs_read(VMCS_CR4_SHADOW) & mask);
 }
 
-/* The CR0 the CPU runs the guest with: its own plus what VMX forces. */
 u64 vmx_cr0_hw(u64 guest_cr0)
 {
-	return guest_cr0 | (vmx_config.cr0_fixed0 & ~VMX_CR0_GUEST_FREE);
+	return duet_vmx_cr0_hw(guest_cr0, vmx_config.cr0_fixed0);
 }
 
 u64 vmx_cr4_hw(u64 guest_cr4)
 {
-	return guest_cr4 | vmx_config.cr4_fixed0;
+	return duet_vmx_cr4_hw(guest_cr4, vmx_config.cr4_fixed0);
 }
 
 /*
@@ -111,7 +147,7 @@ int vmx_set_cr0(struct vcpu_vmx *vmx, u64 cr0)
 	vmcs_write(VMCS_GUEST_CR0, vmx_cr0_hw(cr0));
 	vmx_set_efer(vmx, efer);
 	/* The exiting MOV did not flush what a CPU's would have. */
-	vmx->flush_vpid = true;
+	vmx->flush.flush_vpid = true;
 	return vmx_load_pdptrs(vmx) ? -EINVAL : 0;
 }
 
@@ -121,7 +157,7 @@ int vmx_set_cr4(struct vcpu_vmx *vmx, u64 cr4)
 		return -EINVAL;
 	vmcs_write(VMCS_CR4_SHADOW, cr4);
 	vmcs_write(VMCS_GUEST_CR4, vmx_cr4_hw(cr4));
-	vmx->flush_vpid = true;
+	vmx->flush.flush_vpid = true;
 	return vmx_load_pdptrs(vmx) ? -EINVAL : 0;
 }
 

@@ -44,25 +44,43 @@ void vmx_vmcs_error(const char *insn, unsigned long field,
 			   insn, field, value);
 }
 
-/*
+/**
+ * duet_vmx_adjust_ctls - fit wanted VMX controls to a capability MSR
+ * @cap:  the capability MSR (IA32_VMX_[TRUE_]*_CTLS, PROCBASED_CTLS2)
+ * @want: the controls duet would like
+ * @need: the controls duet cannot run without; counted in @want too
+ * @out:  the controls to use, set on success only
+ *
  * SDM "Algorithms for Determining VMX Capabilities": a capability MSR's
- * low half has the bits that must be 1, its high half the bits that may
- * be 1.  Return @want adjusted to both, or fail when a bit of @need is
- * not allowed.
+ * low half (allowed-0 settings) has the bits that must be 1, its high
+ * half (allowed-1 settings) the bits that may be 1.  The result is @want
+ * with the first set and everything outside the second cleared.
+ *
+ * Return: 0, or -EOPNOTSUPP when a bit of @need may not be 1.
  */
+DUET_VISIBLE_IF_KUNIT int duet_vmx_adjust_ctls(u64 cap, u32 want, u32 need,
+					       u32 *out)
+{
+	u32 v = (want | need | (u32)cap) & SDM_VMX_ALLOWED1(cap);
+
+	if ((v & need) != need)
+		return -EOPNOTSUPP;
+	*out = v;
+	return 0;
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_adjust_ctls);
+
+/* duet_vmx_adjust_ctls() on this CPU's capability MSR @msr. */
 static int vmx_adjust(u32 msr, u32 want, u32 need, u32 *out)
 {
 	u64 cap;
-	u32 v;
 
 	rdmsrl(msr, cap);
-	v = (want | (u32)cap) & SDM_VMX_ALLOWED1(cap);
-	if ((v & need) != need) {
+	if (duet_vmx_adjust_ctls(cap, want, need, out)) {
 		pr_info("VMX control MSR %#x lacks %#x\n", msr,
-			need & ~v);
+			need & ~SDM_VMX_ALLOWED1(cap));
 		return -EOPNOTSUPP;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -429,7 +447,8 @@ static void vmx_set_host_cpu_state(void)
  * Make @vmx the current VMCS of this CPU, preemption off.  A VMCS active
  * on another CPU is VMCLEARed there first (SDM "VMCS Life Cycle"); its
  * next entry is then a VMLAUNCH, and the TLB entries tagged with its VPID
- * on this CPU may be stale: flush them before the entry.
+ * or its EPT on this CPU may be stale: flush them before the entry
+ * (duet_vmx_flush_decide()).
  */
 void vmx_vmcs_load(struct vcpu_vmx *vmx)
 {
@@ -444,7 +463,7 @@ void vmx_vmcs_load(struct vcpu_vmx *vmx)
 		vmx_vmptrld(vmx->vmcs_pa);
 		this_cpu_write(vmx_current_vmcs, vmx->vmcs);
 		vmx_set_host_cpu_state();
-		vmx->flush_vpid = true;
+		vmx->flush.new_cpu = true;
 		return;
 	}
 	if (this_cpu_read(vmx_current_vmcs) != vmx->vmcs) {

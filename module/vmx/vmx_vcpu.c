@@ -208,7 +208,9 @@ static void vmx_init_controls(struct vcpu_vmx *vmx, struct vmx_vm *vmx_vm)
 {
 	vmcs_write(VMCS_PIN_CONTROLS, vmx_config.pin);
 	vmcs_write(VMCS_PROC_CONTROLS, vmx_config.proc);
-	vmcs_write(VMCS_PROC_CONTROLS2, vmx_config.proc2);
+	/* SDM: an enabled VPID must not be 0; none left means VPID off. */
+	vmcs_write(VMCS_PROC_CONTROLS2, vmx_config.proc2 &
+		   ~(vmx->vpid ? 0 : PROC2_ENABLE_VPID));
 	vmcs_write(VMCS_EXIT_CONTROLS, vmx_config.exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, vmx_config.entry);
 	/* Machine checks belong to the host. */
@@ -255,7 +257,7 @@ struct duet_vcpu *vmx_vcpu_create(struct duet_vm *vm)
 	vmx->pending_irq = -1;
 	vmx->dr7 = 0x400;
 	vmx->dr6 = 0xffff0ff0;
-	vmx->ept_gen = atomic_read(&vmx_vm->ept_gen);
+	vmx->flush.ept_gen = atomic_read(&vmx_vm->ept_gen);
 
 	vmx_get(vmx);
 	vmx_init_controls(vmx, vmx_vm);
@@ -343,18 +345,23 @@ void vmx_set_regs(struct duet_vcpu *vcpu, const struct duet_regs *r)
  * duet's segment attributes are the VMCB's 12-bit form (descriptor bits
  * 40-47 and 52-55); VMX access rights put the second group at 12-15 and
  * mark a null or not-present segment "unusable" (SDM "Guest Register
- * State").
+ * State").  CS and TR are never unusable (SDM "Checks on Guest Segment
+ * Registers"): @always_usable keeps them usable even when not present, and
+ * the entry checks then say what is wrong with them.  Bits above the 12
+ * are dropped.
  */
-static u32 vmx_ar_from_user(const struct duet_segment *u, bool always_usable)
+DUET_VISIBLE_IF_KUNIT u32 duet_vmx_ar_from_user(u32 attrib, bool always_usable)
 {
-	u32 ar = (u->attrib & 0xff) | ((u->attrib & 0xf00) << 4);
+	u32 ar = (attrib & 0xff) | ((attrib & 0xf00) << 4);
 
-	if (!(u->attrib & 0x80) && !always_usable)
+	if (!(attrib & 0x80) && !always_usable)
 		ar |= VMX_AR_UNUSABLE;
 	return ar;
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_ar_from_user);
 
-static u16 vmx_ar_to_user(u32 ar)
+/* The VMCB form of access rights @ar; an unusable segment is not present. */
+DUET_VISIBLE_IF_KUNIT u16 duet_vmx_ar_to_user(u32 ar)
 {
 	u16 attrib = (ar & 0xff) | ((ar >> 4) & 0xf00);
 
@@ -362,22 +369,22 @@ static u16 vmx_ar_to_user(u32 ar)
 		attrib &= ~0x80;
 	return attrib;
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vmx_ar_to_user);
 
 static void vmx_seg_to_user(struct duet_segment *u, int seg)
 {
 	u->base = vmcs_read(VMCS_SEG_BASE(seg));
 	u->limit = vmcs_read(VMCS_SEG_LIMIT(seg));
 	u->selector = vmcs_read(VMCS_SEG_SEL(seg));
-	u->attrib = vmx_ar_to_user(vmcs_read(VMCS_SEG_AR(seg)));
+	u->attrib = duet_vmx_ar_to_user(vmcs_read(VMCS_SEG_AR(seg)));
 }
 
 static void vmx_seg_from_user(int seg, const struct duet_segment *u)
 {
-	/* CS and TR are never unusable (SDM "Checks on Guest Segment Registers"). */
 	bool always = seg == VMX_SEG_CS || seg == VMX_SEG_TR;
 
-	vmx_set_seg(seg, u->selector, vmx_ar_from_user(u, always), u->limit,
-		    u->base);
+	vmx_set_seg(seg, u->selector, duet_vmx_ar_from_user(u->attrib, always),
+		    u->limit, u->base);
 }
 
 u8 vmx_get_cpl(struct vcpu_vmx *vmx)
@@ -455,7 +462,7 @@ int vmx_set_sregs(struct duet_vcpu *vcpu, const struct duet_sregs *u)
 	vmcs_write(VMCS_GUEST_CR3, u->cr3);
 	vmx_set_efer(vmx, u->efer);
 	r = vmx_load_pdptrs(vmx);
-	vmx->flush_vpid = true;
+	vmx->flush.flush_vpid = true;
 	vmx_put();
 	vmx->cr2 = u->cr2;
 	vmx->cr8 = u->cr8 & 0xf;
@@ -749,8 +756,8 @@ static bool vmx_enter_guest(struct vcpu_vmx *vmx, struct vmx_host_state *h)
 {
 	struct duet_vcpu *vcpu = &vmx->vcpu;
 	struct vmx_vm *vmx_vm = to_vmx_vm(vcpu->vm);
+	unsigned int flush;
 	bool failed;
-	int gen;
 
 	local_irq_disable();
 	/* Pairs with smp_mb__after_atomic() in vmx_vm_unmap_range(). */
@@ -762,19 +769,16 @@ static bool vmx_enter_guest(struct vcpu_vmx *vmx, struct vmx_host_state *h)
 	}
 
 	/*
-	 * INVEPT when mappings went away since this vCPU last flushed, or
-	 * when it comes to a CPU that may hold stale entries of its EPT and
-	 * VPID from before (vmx_vmcs_load()).
+	 * Read ept_gen only now that IN_GUEST_MODE is visible: an unmap
+	 * either bumped it before this read or sees this vCPU in guest mode
+	 * and waits for its exit.
 	 */
-	gen = atomic_read(&vmx_vm->ept_gen);
-	if (gen != vmx->ept_gen || vmx->flush_vpid) {
+	flush = duet_vmx_flush_decide(&vmx->flush,
+				      atomic_read(&vmx_vm->ept_gen), vmx->vpid);
+	if (flush & VMX_FLUSH_EPT)
 		vmx_invept(vmx_vm->eptp);
-		vmx->ept_gen = gen;
-	}
-	if (vmx->flush_vpid) {
+	if (flush & VMX_FLUSH_VPID)
 		vmx_invvpid(vmx->vpid);
-		vmx->flush_vpid = false;
-	}
 
 	if (h->note_qs)
 		rcu_note_context_switch(false);

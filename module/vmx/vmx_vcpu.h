@@ -53,6 +53,20 @@ struct vmx_vm {
 };
 
 /*
+ * What the TLBs of the CPU a vCPU enters on may hold that is stale for it
+ * (flush.c decides what to invalidate from it).
+ */
+struct vmx_flush {
+	int ept_gen;			/* vmx_vm.ept_gen last flushed for */
+	bool new_cpu;			/* VMCS made active on this CPU */
+	bool flush_vpid;		/* guest paging changed behind the CPU */
+};
+
+/* What duet_vmx_flush_decide() asks for before an entry. */
+#define VMX_FLUSH_EPT		BIT(0)	/* INVEPT of the VM's EPTP */
+#define VMX_FLUSH_VPID		BIT(1)	/* INVVPID of the vCPU's VPID */
+
+/*
  * A VMCS and where it is active (SDM "VMCS Life Cycle"): VMPTRLD makes it
  * current and active on one CPU; before it can run on another it must be
  * VMCLEARed on the first, which also resets it to "clear" so that the
@@ -69,8 +83,7 @@ struct vcpu_vmx {
 	struct preempt_notifier pn;
 	unsigned long regs[VMX_NR_REGS];
 	u16 vpid;			/* 0: none (VPID off) */
-	int ept_gen;			/* vmx_vm.ept_gen last flushed for */
-	bool flush_vpid;		/* INVVPID before the next entry */
+	struct vmx_flush flush;
 	/* The last exit, read once after it. */
 	u32 exit_reason;
 	u64 exit_qual;
@@ -174,6 +187,13 @@ void vmx_vmcs_load(struct vcpu_vmx *vmx);
 void vmx_vmcs_clear(struct vcpu_vmx *vmx);
 void vmx_invept(u64 eptp);
 void vmx_invvpid(u16 vpid);
+#ifdef DUET_KUNIT
+int duet_vmx_adjust_ctls(u64 cap, u32 want, u32 need, u32 *out);
+#endif
+
+/* flush.c */
+unsigned int duet_vmx_flush_decide(struct vmx_flush *f, int ept_gen,
+				   u16 vpid);
 
 /* vmx_vcpu.c */
 void vmx_get_sleepable(struct vcpu_vmx *vmx);
@@ -194,6 +214,10 @@ void vmx_set_efer(struct vcpu_vmx *vmx, u64 efer);
 u8 vmx_get_cpl(struct vcpu_vmx *vmx);
 void vmx_publish_paging(struct vcpu_vmx *vmx);
 void vmx_report_interruptibility(struct vcpu_vmx *vmx);
+#ifdef DUET_KUNIT
+u32 duet_vmx_ar_from_user(u32 attrib, bool always_usable);
+u16 duet_vmx_ar_to_user(u32 ar);
+#endif
 
 /* checks.c */
 u64 vmx_check_guest_state(struct vcpu_vmx *vmx);
@@ -219,6 +243,12 @@ int vmx_set_cr0(struct vcpu_vmx *vmx, u64 cr0);
 int vmx_set_cr4(struct vcpu_vmx *vmx, u64 cr4);
 int vmx_load_pdptrs(struct vcpu_vmx *vmx);
 int handle_cr(struct vcpu_vmx *vmx);
+#ifdef DUET_KUNIT
+u64 duet_vmx_cr0_mask(u64 fixed0, u64 fixed1);
+u64 duet_vmx_cr4_mask(u64 fixed0, u64 fixed1);
+u64 duet_vmx_cr0_hw(u64 guest_cr0, u64 fixed0);
+u64 duet_vmx_cr4_hw(u64 guest_cr4, u64 fixed0);
+#endif
 
 /* msr.c */
 void vmx_msr_bitmap_init(void *bitmap);

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU in binary translation: the glue between the run loop
+ * (module/vcpu.c), the translator (bt/exec.c), the stall barrier
+ * (bt/stall.c), the segment registry (bt/segment.c) and the backends.
+ *
+ * A vCPU runs here when its execution mode is DUET_EXEC_MODE_BT, or for a
+ * detour while in hardware mode: a fetch from a page that holds a
+ * registered vulnerable segment faults (the page is not executable in the
+ * nested page tables, mmu/trace.c) and the vCPU comes here at that RIP,
+ * runs the code of that page in BT, the segment under the barrier, and
+ * goes back to hardware once it has left the segment.
+ *
+ * One call runs the translator for a budget of instructions on the state
+ * the backend hands over, gives the state back, and then acts on why the
+ * translator stopped: an instruction it does not translate runs in
+ * hardware, one instruction only (vcpu->bt_step: the backends single-step
+ * it and leave their loops once it has completed); a guest exception is
+ * queued for the backend, and the hardware step delivers it through the
+ * guest's IDT.  Exits of that step (port I/O, MMIO, hypercalls, HLT) reach
+ * userspace exactly as in hardware mode, since hardware produces them.
+ */
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "../duet.h"
+#include "../x86/decode.h"
+#include "../trace.h"
+
+/* Instructions per call: the run loop checks signals and resched between. */
+#define DUET_BT_BUDGET		4096
+
+struct duet_bt_vcpu_ctx {
+	struct duet_bt_ctx ctx;
+	struct duet_vcpu *vcpu;
+	struct duet_walk_mode mode;
+	bool entered;			/* a segment started during this call */
+};
+
+static struct duet_bt_vcpu_ctx *to_bvc(struct duet_bt_ctx *ctx)
+{
+	return container_of(ctx, struct duet_bt_vcpu_ctx, ctx);
+}
+
+static int bt_translate(struct duet_bt_ctx *ctx, u64 la, u32 access,
+			u64 *gpa, struct duet_bt_fault *fault)
+{
+	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
+	struct duet_walk_result res;
+	int r;
+
+	r = duet_walk(b->vcpu->vm, &b->mode, la, access, &res);
+	if (r)
+		return r;
+	if (res.fault) {
+		*fault = (struct duet_bt_fault){
+			.vector = 14,	/* #PF */
+			.has_error_code = true,
+			.error_code = res.error_code,
+			.has_cr2 = true,
+			.cr2 = la,
+		};
+		return 1;
+	}
+	*gpa = res.gpa;
+	return 0;
+}
+
+static int bt_read(struct duet_bt_ctx *ctx, u64 gpa, void *buf,
+		   unsigned int len)
+{
+	return duet_gpa_read(to_bvc(ctx)->vcpu->vm, gpa, buf, len);
+}
+
+static int bt_write(struct duet_bt_ctx *ctx, u64 gpa, const void *buf,
+		    unsigned int len)
+{
+	return duet_gpa_write(to_bvc(ctx)->vcpu->vm, gpa, buf, len);
+}
+
+static int bt_cmpxchg(struct duet_bt_ctx *ctx, u64 gpa, u64 old, u64 new,
+		      unsigned int size)
+{
+	return duet_gpa_cmpxchg(to_bvc(ctx)->vcpu->vm, gpa, old, new, size);
+}
+
+static u32 bt_segment_at(struct duet_bt_ctx *ctx, u64 rip, u64 *end)
+{
+	return duet_bt_segment_at(to_bvc(ctx)->vcpu->vm, rip, end);
+}
+
+static bool bt_leave(struct duet_bt_ctx *ctx)
+{
+	struct duet_vcpu *vcpu = to_bvc(ctx)->vcpu;
+
+	/* A segment past the VM's time limit goes on without the barrier. */
+	if (ctx->in_segment)
+		duet_stall_check(vcpu);
+	return duet_vcpu_must_yield(vcpu);
+}
+
+static void bt_segment_enter(struct duet_bt_ctx *ctx, u64 rip, u32 id)
+{
+	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
+
+	b->entered = true;
+	b->vcpu->bt_stats.segments_entered++;
+	if (id)
+		duet_bt_segment_hit(b->vcpu->vm, id);
+	duet_stall_begin(b->vcpu->vm, b->vcpu);
+}
+
+static void bt_segment_exit(struct duet_bt_ctx *ctx, u64 rip)
+{
+	struct duet_vcpu *vcpu = to_bvc(ctx)->vcpu;
+
+	duet_stall_end(vcpu->vm, vcpu);
+}
+
+static const struct duet_bt_ops duet_bt_vcpu_ops = {
+	.translate	= bt_translate,
+	.read		= bt_read,
+	.write		= bt_write,
+	.cmpxchg	= bt_cmpxchg,
+	.segment_at	= bt_segment_at,
+	.leave		= bt_leave,
+	.segment_enter	= bt_segment_enter,
+	.segment_exit	= bt_segment_exit,
+};
+
+/* The walk mode of the state BT runs on (CPUID and PKRU from the vCPU). */
+static void bt_walk_mode(struct duet_vcpu *vcpu, const struct duet_bt_state *st,
+			 struct duet_walk_mode *m)
+{
+	m->cr0 = st->cr0;
+	m->cr3 = st->cr3;
+	m->cr4 = st->cr4;
+	m->efer = st->efer;
+	duet_walk_mode_cpuid(vcpu->cpuid, m);
+	m->pkru = duet_fpu_guest_pkru(vcpu->fpu);
+}
+
+/* The VM's translation cache, made on first use. */
+static struct duet_bt_cache *bt_vm_cache(struct duet_vm *vm)
+{
+	struct duet_bt_cache *cache = READ_ONCE(vm->bt_cache);
+
+	if (cache)
+		return cache;
+	mutex_lock(&vm->mmu_lock);
+	if (!vm->bt_cache)
+		vm->bt_cache = duet_bt_cache_create();
+	cache = vm->bt_cache;
+	mutex_unlock(&vm->mmu_lock);
+	return cache;
+}
+
+/*
+ * Leave BT with a segment still open (the vCPU goes to userspace, or its
+ * detour ends): release the barrier rather than hold the other vCPUs
+ * hostage to this thread.
+ */
+void duet_bt_vcpu_close_segment(struct duet_vcpu *vcpu)
+{
+	if (!vcpu->bt_in_segment)
+		return;
+	vcpu->bt_in_segment = false;
+	duet_stall_end(vcpu->vm, vcpu);
+}
+
+/*
+ * One call of the run loop for a vCPU in BT: 1 to be called again, 0 to
+ * return to userspace (run area filled by the hardware step's exit), or
+ * -errno.
+ */
+int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
+{
+	struct duet_bt_vcpu_ctx b = { .vcpu = vcpu };
+	struct duet_bt_state st;
+	enum duet_bt_exit why;
+	int r;
+
+	b.ctx.ops = &duet_bt_vcpu_ops;
+	b.ctx.opaque = vcpu;
+	b.ctx.cache = bt_vm_cache(vcpu->vm);
+	if (!b.ctx.cache)
+		return -ENOMEM;
+	b.ctx.stats = &vcpu->bt_stats;
+	b.ctx.detect = READ_ONCE(vcpu->vm->bt_detect);
+	b.ctx.in_segment = vcpu->bt_in_segment;
+
+	duet_ops->bt_get_state(vcpu, &st);
+	bt_walk_mode(vcpu, &st, &b.mode);
+	why = duet_bt_run(&b.ctx, &st, DUET_BT_BUDGET);
+	duet_ops->bt_set_state(vcpu, &st);
+	vcpu->bt_in_segment = b.ctx.in_segment;
+
+	/* A detour ends once the vCPU is out of the segment it came for. */
+	if (vcpu->bt_detour && !b.ctx.in_segment &&
+	    (b.entered || why == DUET_BT_EXIT_BUDGET))
+		vcpu->bt_detour = false;
+
+	switch (why) {
+	case DUET_BT_EXIT_BUDGET:
+	case DUET_BT_EXIT_LEAVE:
+		return 1;
+	case DUET_BT_EXIT_ERROR:
+		return b.ctx.error;
+	case DUET_BT_EXIT_FAULT:
+		/* Hardware delivers it through the guest's IDT. */
+		duet_ops->bt_inject(vcpu, &b.ctx.fault);
+		fallthrough;
+	case DUET_BT_EXIT_HW_STEP:
+		break;
+	}
+
+	vcpu->bt_stats.hw_steps++;
+	vcpu->bt_step = true;
+	vcpu->bt_step_rip = st.rip;
+	r = duet_ops->vcpu_run(vcpu);
+	/* Userspace, a kick or a signal may come first: the step is over. */
+	vcpu->bt_step = false;
+	return r;
+}
