@@ -5,8 +5,12 @@
  * raises, delivered by the next VM entry; and one instruction in hardware
  * for what BT does not translate, with the monitor trap flag (SDM
  * "Monitor Trap Flag": a VM exit after the guest completes one
- * instruction), or an exit after which RIP has moved.
+ * instruction) where the CPU has it, else with RFLAGS.TF and #DB in the
+ * exception bitmap (Bochs 2.7 has no monitor trap flag); or an exit
+ * after which RIP has moved.
  */
+#include <asm/trapnr.h>
+
 #include "vmx_vcpu.h"
 
 void vmx_bt_get_state(struct duet_vcpu *vcpu, struct duet_bt_state *st)
@@ -61,4 +65,46 @@ void vmx_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f)
 	vmx_get_sleepable(vmx);
 	vmx_inject_exception(vmx, f->vector, f->error_code, f->has_error_code);
 	vmx_put_sleepable(vmx);
+}
+
+/* Before an entry: arrange the exit after one instruction, if BT asked. */
+void vmx_bt_step_prepare(struct vcpu_vmx *vmx)
+{
+	u64 rflags;
+
+	if (!vmx->vcpu.bt_step || vmx_config.mtf || vmx->tf_step)
+		return;
+	rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	vmx->tf_guest = rflags & X86_EFLAGS_TF;
+	vmx->tf_step = true;
+	vmcs_write(VMCS_GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+	vmcs_set_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+}
+
+/* After an exit: once the step is over, take duet's TF back. */
+void vmx_bt_step_sync(struct vcpu_vmx *vmx)
+{
+	u64 rflags;
+
+	if (!vmx->tf_step || vmx->vcpu.bt_step)
+		return;
+	vmx->tf_step = false;
+	rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	if (!vmx->tf_guest)
+		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~X86_EFLAGS_TF);
+	vmcs_clear_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+}
+
+/*
+ * A #DB exit: duet's single-step trap ends the step (true); the guest's
+ * own #DB goes back to it (false).
+ */
+bool vmx_bt_step_trap(struct vcpu_vmx *vmx)
+{
+	if (!vmx->tf_step)
+		return false;
+	vmx->vcpu.bt_step = false;
+	vmx_bt_step_sync(vmx);
+	/* The guest was stepping itself too: the trap is its own as well. */
+	return !vmx->tf_guest;
 }

@@ -56,7 +56,15 @@ static int handle_exception_nmi(struct vcpu_vmx *vmx)
 		vmx->vcpu.stats.intr_exits++;
 		return 1;
 	}
-	/* Only #MC is intercepted: the machine's, not the guest's, to handle. */
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB) {
+		/* Intercepted only while BT steps with TF (bt.c). */
+		if (!vmx_bt_step_trap(vmx)) {
+			vmx->dr6 |= vmx->exit_qual & DUET_DR6_VOLATILE;
+			vmx_inject_exception(vmx, X86_TRAP_DB, 0, false);
+		}
+		return 1;
+	}
+	/* #MC: the machine's, not the guest's, to handle. */
 	return vmx_internal_error(vmx, DUET_INTERNAL_UNKNOWN_EXIT);
 }
 

@@ -293,6 +293,8 @@ void vmx_get_regs(struct duet_vcpu *vcpu, struct duet_regs *r)
 	r->rip = vmcs_read(VMCS_GUEST_RIP);
 	r->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
 	vmx_put();
+	if (vmx->tf_step && !vmx->tf_guest)
+		r->rflags &= ~X86_EFLAGS_TF;
 	r->rax = g[VMX_REG_RAX];
 	r->rbx = g[VMX_REG_RBX];
 	r->rcx = g[VMX_REG_RCX];
@@ -592,6 +594,7 @@ static void vmx_prepare_events(struct vcpu_vmx *vmx)
 	/* One instruction for BT (bt.c). */
 	if (vmx->vcpu.bt_step && vmx_config.mtf)
 		window |= PROC_MONITOR_TRAP_FLAG;
+	vmx_bt_step_prepare(vmx);
 	vmcs_write(VMCS_PROC_CONTROLS, vmx_config.proc | window);
 }
 
@@ -884,6 +887,7 @@ int vmx_vcpu_run(struct duet_vcpu *vcpu)
 			    reason == EXIT_REASON_PREEMPTION_TIMER;
 		r = vmx_handle_exit(vmx);
 		duet_bt_step_check(vcpu, vmcs_read(VMCS_GUEST_RIP));
+		vmx_bt_step_sync(vmx);
 		if (r != 1 || duet_vcpu_should_leave(vcpu))
 			break;
 	}
@@ -897,6 +901,7 @@ int vmx_vcpu_run(struct duet_vcpu *vcpu)
 		vmx_get_sleepable(vmx);
 		r = vmx_handle_exit(vmx);
 		duet_bt_step_check(vcpu, vmcs_read(VMCS_GUEST_RIP));
+		vmx_bt_step_sync(vmx);
 		vmx_put_sleepable(vmx);
 	}
 	if (!r) {

@@ -110,6 +110,12 @@ struct vcpu_vmx {
 	u64 mmio_gpa;
 	u64 mmio_qual;			/* its EPT violation's qualification */
 	u64 cr8;			/* the guest's TPR: no APIC reads it */
+	/*
+	 * A BT step without the monitor trap flag (bt.c): RFLAGS.TF set by
+	 * duet with #DB intercepted; the guest's own TF kept apart.
+	 */
+	bool tf_step;
+	bool tf_guest;
 };
 
 /* EFER bits a guest may set: SCE, LME, LMA, NXE. */
@@ -280,6 +286,9 @@ int handle_dr(struct vcpu_vmx *vmx);
 void vmx_bt_get_state(struct duet_vcpu *vcpu, struct duet_bt_state *st);
 void vmx_bt_set_state(struct duet_vcpu *vcpu, const struct duet_bt_state *st);
 void vmx_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f);
+void vmx_bt_step_prepare(struct vcpu_vmx *vmx);
+void vmx_bt_step_sync(struct vcpu_vmx *vmx);
+bool vmx_bt_step_trap(struct vcpu_vmx *vmx);
 
 /* vmenter.S */
 bool __vmx_vcpu_run(unsigned long *regs, bool launched, u64 spec_ctrl);
