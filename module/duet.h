@@ -178,6 +178,8 @@ struct duet_vcpu {
 	void *fpu;			/* guest XSAVE image (fpu.c) */
 	struct duet_cpuid_table *cpuid;	/* what CPUID returns */
 	struct duet_vcpu_stats stats;
+	/* DUET_EXEC_MODE_*: netlink vcpu-set writes it, bt/run.c reads it. */
+	u8 exec_mode;
 	/* Written by the vCPU's thread, read by introspection. */
 	seqlock_t paging_lock;
 	struct duet_vcpu_paging paging;
@@ -230,6 +232,9 @@ struct duet_vm {
 	u32 flags;			/* DUET_VM_* from DUET_CREATE_VM */
 	bool dead;			/* shut down: no vCPU runs again */
 	void *arch;			/* backend state (nested page tables) */
+	/* Binary translator (bt/): netlink vm-set and bt-segment-*. */
+	bool bt_detect;			/* dynamic vulnerable-segment detection */
+	struct duet_bt_segments *bt_segments;	/* bt/segment.c */
 };
 
 /*
@@ -323,6 +328,7 @@ struct duet_vm_info {
 struct duet_vcpu_info {
 	int cpu;			/* last host CPU, or -1 */
 	bool in_guest;
+	u8 exec_mode;			/* DUET_EXEC_MODE_* */
 	struct duet_vcpu_stats stats;
 };
 

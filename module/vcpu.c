@@ -61,6 +61,7 @@ int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info)
 		dst[i] = READ_ONCE(src[i]);
 	info->cpu = READ_ONCE(vcpu->cpu);
 	info->in_guest = READ_ONCE(vcpu->mode) == IN_GUEST_MODE;
+	info->exec_mode = READ_ONCE(vcpu->exec_mode);
 	mutex_unlock(&vm->mmu_lock);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <net/net_namespace.h>
 
 #include "duet.h"
+#include "bt/bt.h"
 
 /* VMs by id; ids start at 1 and are handed out cyclically. */
 static DEFINE_XARRAY_ALLOC1(duet_vms);
@@ -49,6 +50,7 @@ static void duet_vm_free(struct kref *kref)
 		vm->slots[i] = NULL;
 	}
 	duet_ops->vm_destroy(vm);
+	duet_bt_segments_destroy(vm);
 	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -191,9 +193,12 @@ int duet_vm_create(u32 flags)
 	vm->create_time = ktime_get_boottime_ns();
 	vm->net = get_net(current->nsproxy->net_ns);
 
-	r = duet_ops->vm_init(vm);
+	r = duet_bt_segments_create(vm);
 	if (r)
 		goto err_free_vm;
+	r = duet_ops->vm_init(vm);
+	if (r)
+		goto err_free_segments;
 
 	/* From here on netlink can find the VM, and duet_vm_free() erases it. */
 	r = xa_alloc_cyclic(&duet_vms, &vm->id, vm, XA_LIMIT(1, INT_MAX),
@@ -213,6 +218,8 @@ int duet_vm_create(u32 flags)
 
 err_vm_destroy:
 	duet_ops->vm_destroy(vm);
+err_free_segments:
+	duet_bt_segments_destroy(vm);
 err_free_vm:
 	put_net(vm->net);
 	mmdrop(vm->mm);

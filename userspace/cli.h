@@ -142,6 +142,10 @@ int vm_reply_cb(const struct nlmsghdr *nlh, void *data);
 int cmd_vcpu(struct duet_cli *cli);
 /* Print a vcpu-get reply to the struct print_ctx @data; an mnl_cb_t. */
 int vcpu_reply_cb(const struct nlmsghdr *nlh, void *data);
+/* DUET_EXEC_MODE_* of "hw", "bt" or "auto", or -1. */
+int vcpu_parse_mode(const char *s);
+/* netlink vcpu-set of @mode: 0, or 1 after printing the error. */
+int vcpu_set_mode(struct duet_cli *cli, __u32 vm, __u32 vcpu, int mode);
 
 /* mem.c */
 int cmd_mem(struct duet_cli *cli);
@@ -157,6 +161,37 @@ int mem_walk_reply_cb(const struct nlmsghdr *nlh, void *data);
 int mem_parse_args(struct duet_cli *cli, const char *const *keys,
 		   unsigned long long *vals, unsigned int *seen,
 		   const char *help);
+
+/* bt.c */
+/* One vulnerable segment that bt_scan() found. */
+struct bt_segment {
+	__u64 start, len;
+	unsigned int kind;		/* enum duet_vuln_kind */
+	char insns[256];		/* its instructions' kinds, lower case */
+};
+
+/* Called for each segment bt_scan() finds: 0 to go on, or -errno. */
+typedef int (*bt_segment_fn)(const struct bt_segment *seg, void *data);
+
+int cmd_bt(struct duet_cli *cli);
+/* Print a bt-segment-get or -add reply to @data; an mnl_cb_t. */
+int bt_segment_reply_cb(const struct nlmsghdr *nlh, void *data);
+/* "rmw", "load-store", "lock" of an enum duet_vuln_kind. */
+const char *bt_kind_name(unsigned int kind);
+/*
+ * Find the vulnerable segments of an image: a 64-bit x86 ELF (executable
+ * PT_LOAD segments at their virtual addresses) or, when @flat or not ELF,
+ * flat code at @base.  Calls @fn for each; returns 0, @fn's error, or
+ * -ENOEXEC / -ENOMEM with @error set.
+ */
+int bt_scan(const void *buf, size_t len, bool flat, __u64 base,
+	    bt_segment_fn fn, void *data, char *error, size_t errlen);
+/*
+ * Register every segment of the image in VM @vm (`duet vm run ...
+ * bt-scan`): 0 with their number in *@found, or 1 after printing an error.
+ */
+int bt_register_image(struct duet_cli *cli, __u32 vm, const void *buf,
+		      size_t len, unsigned int *found);
 
 /* monitor.c */
 int cmd_monitor(struct duet_cli *cli);

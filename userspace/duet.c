@@ -22,7 +22,7 @@ static void usage(FILE *fp)
 		"Usage: duet [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       duet version\n"
 		"       duet help\n"
-		"OBJECT := { caps | vm | vcpu | mem | monitor }\n"
+		"OBJECT := { caps | vm | vcpu | mem | bt | monitor }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -h[elp] }\n"
 		"  -j, --json     print JSON\n"
 		"  -p, --pretty   indent JSON (with -j)\n");
@@ -59,6 +59,7 @@ static const struct cli_cmd objects[] = {
 	{ "vm", cmd_vm },
 	{ "vcpu", cmd_vcpu },
 	{ "mem", cmd_mem },
+	{ "bt", cmd_bt },
 	{ "monitor", cmd_monitor },
 	{ "version", cmd_version },
 	{ "help", cmd_help },

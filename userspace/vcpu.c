@@ -4,6 +4,7 @@
  *
  *	duet vcpu show [ vm ID [ vcpu N ] ]
  *	duet vcpu walk vm ID vcpu N gva ADDR	(netlink vcpu-translate)
+ *	duet vcpu set vm ID vcpu N mode hw|bt	(netlink vcpu-set)
  */
 #include <assert.h>
 #include <errno.h>
@@ -20,7 +21,44 @@ static const struct cli_attr vcpu_attrs[] = {
 	{ "id", "vcpu %llu", DUET_A_VCPU_ID, CLI_U32 },
 	{ "last-cpu", NULL, DUET_A_VCPU_LAST_CPU, CLI_U32 },
 	{ "in-guest", NULL, DUET_A_VCPU_IN_GUEST, CLI_BOOL },
+	{ "exec-mode", NULL, DUET_A_VCPU_EXEC_MODE, CLI_U32 },
 };
+
+static const char *const vcpu_mode_names[] = {
+	[DUET_EXEC_MODE_HW]	= "hw",
+	[DUET_EXEC_MODE_BT]	= "bt",
+	[DUET_EXEC_MODE_AUTO]	= "auto",
+};
+
+int vcpu_parse_mode(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vcpu_mode_names); i++)
+		if (!strcmp(s, vcpu_mode_names[i]))
+			return i;
+	return -1;
+}
+
+int vcpu_set_mode(struct duet_cli *cli, __u32 vm, __u32 vcpu, int mode)
+{
+	struct duet_nl *nl = cli_nl(cli);
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!nl)
+		return 1;
+	nlh = duet_nl_request(nl, DUET_CMD_VCPU_SET, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, DUET_A_VCPU_VM_ID, vm);
+	mnl_attr_put_u32(nlh, DUET_A_VCPU_ID, vcpu);
+	mnl_attr_put_u32(nlh, DUET_A_VCPU_EXEC_MODE, mode);
+	err = duet_nl_talk(nl, nlh, NULL, NULL);
+	if (err) {
+		cli_nl_perror(nl, err);
+		return 1;
+	}
+	return 0;
+}
 
 static const struct cli_attr vcpu_stats_attrs[] = {
 	{ "exits", NULL, DUET_A_VCPU_STATS_EXITS, CLI_U64 },
@@ -65,7 +103,15 @@ int vcpu_reply_cb(const struct nlmsghdr *nlh, void *data)
 	}
 
 	print_open_object(out, NULL);
-	cli_print_attrs(out, tb, vcpu_attrs, ARRAY_SIZE(vcpu_attrs));
+	/* All but exec-mode, which is printed by name. */
+	cli_print_attrs(out, tb, vcpu_attrs, ARRAY_SIZE(vcpu_attrs) - 1);
+	if (tb[DUET_A_VCPU_EXEC_MODE]) {
+		__u32 m = mnl_attr_get_u32(tb[DUET_A_VCPU_EXEC_MODE]);
+
+		print_string(out, "exec-mode", "mode %s",
+			     m < ARRAY_SIZE(vcpu_mode_names) ?
+			     vcpu_mode_names[m] : "unknown");
+	}
 	if (tb[DUET_A_VCPU_STATS]) {
 		print_open_object(out, "stats");
 		cli_print_attrs(out, stats, vcpu_stats_attrs,
@@ -170,6 +216,57 @@ static int vcpu_walk(struct duet_cli *cli)
 	return 0;
 }
 
+static int vcpu_set(struct duet_cli *cli)
+{
+	unsigned long long vm = 0, vcpu = 0;
+	bool has_vm = false, has_vcpu = false;
+	int mode = -1;
+
+	while (cli_arg(cli)) {
+		const char *key = cli_arg(cli);
+
+		cli_next(cli);
+		if (!cli_arg(cli)) {
+			pr_err("\"%s\" needs a value, see \"duet vcpu help\"", key);
+			return 1;
+		}
+		if (!strcmp(key, "mode")) {
+			if (mode >= 0) {
+				pr_err("duplicate argument \"mode\"");
+				return 1;
+			}
+			mode = vcpu_parse_mode(cli_arg(cli));
+			if (mode < 0) {
+				pr_err("\"mode %s\": need hw or bt", cli_arg(cli));
+				return 1;
+			}
+		} else if (!strcmp(key, "vm") || !strcmp(key, "vcpu")) {
+			bool *seen = key[1] == 'm' ? &has_vm : &has_vcpu;
+			unsigned long long *val = seen == &has_vm ? &vm : &vcpu;
+
+			if (*seen) {
+				pr_err("duplicate argument \"%s\"", key);
+				return 1;
+			}
+			*seen = true;
+			if (cli_parse_uint(cli_arg(cli), UINT32_MAX, val)) {
+				pr_err("\"%s %s\": not an id", key, cli_arg(cli));
+				return 1;
+			}
+		} else {
+			pr_err("unknown argument \"%s\", see \"duet vcpu help\"",
+			       key);
+			return 1;
+		}
+		cli_next(cli);
+	}
+	if (!has_vm || !has_vcpu || mode < 0) {
+		pr_err("\"vcpu set\" needs \"vm\", \"vcpu\" and \"mode\", see \"duet vcpu help\"");
+		return 1;
+	}
+	return vcpu_set_mode(cli, vm, vcpu, mode);
+}
+
 static int vcpu_help(struct duet_cli *cli)
 {
 	size_t i;
@@ -178,17 +275,22 @@ static int vcpu_help(struct duet_cli *cli)
 	(void)cli;
 	printf("Usage: duet vcpu show [ vm ID [ vcpu N ] ]\n"
 	       "       duet vcpu walk vm ID vcpu N gva ADDR\n"
+	       "       duet vcpu set vm ID vcpu N mode { hw | bt }\n"
 	       "       duet vcpu help\n"
 	       "Shows the vCPUs of every VM of this network namespace, of VM ID,\n"
 	       "or vCPU N of it: its VM, its index, the host CPU it last ran on\n"
-	       "(once it ran), whether it is in guest mode, and its counters, read\n"
+	       "(once it ran), whether it is in guest mode, its execution mode, and\n"
+	       "its counters, read\n"
 	       "while it may run (each whole, the set a snapshot).  With -j: a\n"
 	       "JSON array of objects.\n"
 	       "walk translates guest-virtual ADDR with vCPU N's paging state as\n"
 	       "of its last exit, as a read (a user read at CPL 3), without\n"
 	       "setting accessed or dirty bits: the guest-physical address and\n"
 	       "the page's level, a line per paging-structure entry read (level,\n"
-	       "gpa, value), and the fault if there is one.  Needs CAP_NET_ADMIN.\n");
+	       "gpa, value), and the fault if there is one.  Needs CAP_NET_ADMIN.\n"
+	       "set makes vCPU N run in hardware (hw) or in duet's binary\n"
+	       "translator (bt) from its next entry (auto is reserved and\n"
+	       "refused).  Needs CAP_NET_ADMIN.\n");
 	col = printf("COUNTERS :=");
 	for (i = 0; i < ARRAY_SIZE(vcpu_stats_attrs); i++) {
 		if (col + 1 + (int)strlen(vcpu_stats_attrs[i].name) > 76)
@@ -202,6 +304,7 @@ static int vcpu_help(struct duet_cli *cli)
 static const struct cli_cmd vcpu_cmds[] = {
 	{ "show", vcpu_show },
 	{ "walk", vcpu_walk },
+	{ "set", vcpu_set },
 	{ "help", vcpu_help },
 };
 

@@ -131,13 +131,19 @@ struct vm_args {
 	unsigned int nr_vcpus;
 	bool has_entry;
 	__u64 entry;
+	int mode;		/* DUET_EXEC_MODE_*, or -1: leave it */
+	bool bt_scan;		/* register `duet bt scan IMAGE`'s segments */
+	int bt_detect;		/* 0, 1, or -1: leave it */
 };
 
 static void vm_usage(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: duet vm run IMAGE [ mem SIZE ] [ vcpus N ] [ entry ADDR ]\n"
+		"                   [ mode { hw | bt } ] [ bt-scan ]\n"
+		"                   [ bt-detect { on | off } ]\n"
 		"       duet vm show [ id ID ]\n"
+		"       duet vm set ID bt-detect { on | off }\n"
 		"       duet vm help\n"
 		"IMAGE := a 64-bit x86 ELF executable (PT_LOAD segments at their\n"
 		"         physical = virtual addresses, entered at its entry point)\n"
@@ -146,6 +152,12 @@ static void vm_usage(FILE *fp)
 		"         2M to 4G (default 64M)\n"
 		"N     := vCPUs, 1 to %u (default 1)\n"
 		"ADDR  := entry point instead of the image's\n"
+		"mode      every vCPU runs in hardware (hw, the default) or in\n"
+		"          duet's binary translator (bt), set before they start\n"
+		"bt-scan   registers the segments \"duet bt scan IMAGE\" finds\n"
+		"          before the vCPUs start\n"
+		"bt-detect the translator's own detection of vulnerable segments\n"
+		"          (also \"duet vm set\"); these three need CAP_NET_ADMIN\n"
 		"\n"
 		"Guest-physical memory, identity-mapped with 2 MiB pages:\n"
 		"  0x000000-0x00ffff  free\n"
@@ -167,8 +179,8 @@ static void vm_usage(FILE *fp)
 		"vm show lists the VMs of this network namespace (or VM ID): id, the\n"
 		"creator's pid, vCPUs, memory slots, memory-size in bytes, flags,\n"
 		"whether it is dead (shut down), create-time (CLOCK_BOOTTIME ns) and\n"
-		"its counters; \"duet vcpu show\" has the vCPUs'.  With -j: a JSON\n"
-		"array of objects.\n",
+		"its counters, and bt-detect; \"duet vcpu show\" has the vCPUs'.\n"
+		"With -j: a JSON array of objects.\n",
 		DUET_MAX_VCPUS);
 }
 
@@ -240,6 +252,11 @@ static int parse_u64(const char *s, __u64 *val)
 	return 0;
 }
 
+static int parse_on_off(const char *s)
+{
+	return !strcmp(s, "on") ? 1 : !strcmp(s, "off") ? 0 : -1;
+}
+
 static int vm_parse_args(struct duet_cli *cli, struct vm_args *args)
 {
 	bool has_mem = false, has_vcpus = false;
@@ -248,6 +265,8 @@ static int vm_parse_args(struct duet_cli *cli, struct vm_args *args)
 	*args = (struct vm_args){
 		.mem_size = VM_MEM_DEFAULT,
 		.nr_vcpus = 1,
+		.mode = -1,
+		.bt_detect = -1,
 	};
 
 	args->image = cli_arg(cli);
@@ -261,6 +280,45 @@ static int vm_parse_args(struct duet_cli *cli, struct vm_args *args)
 		const char *key = cli_arg(cli), *arg;
 		bool *seen;
 
+		if (!strcmp(key, "bt-scan")) {
+			if (args->bt_scan) {
+				pr_err("duplicate argument \"%s\"", key);
+				return 1;
+			}
+			args->bt_scan = true;
+			cli_next(cli);
+			continue;
+		}
+		if (!strcmp(key, "mode") || !strcmp(key, "bt-detect")) {
+			bool mode = key[0] == 'm';
+
+			if ((mode ? args->mode : args->bt_detect) >= 0) {
+				pr_err("duplicate argument \"%s\"", key);
+				return 1;
+			}
+			cli_next(cli);
+			arg = cli_arg(cli);
+			if (!arg) {
+				pr_err("\"%s\" needs a value, see \"duet vm help\"", key);
+				return 1;
+			}
+			if (mode) {
+				args->mode = vcpu_parse_mode(arg);
+				if (args->mode != DUET_EXEC_MODE_HW &&
+				    args->mode != DUET_EXEC_MODE_BT) {
+					pr_err("\"mode %s\": need hw or bt", arg);
+					return 1;
+				}
+			} else {
+				args->bt_detect = parse_on_off(arg);
+				if (args->bt_detect < 0) {
+					pr_err("\"bt-detect %s\": need on or off", arg);
+					return 1;
+				}
+			}
+			cli_next(cli);
+			continue;
+		}
 		if (!strcmp(key, "mem")) {
 			seen = &has_mem;
 		} else if (!strcmp(key, "vcpus")) {
@@ -811,6 +869,94 @@ static void *guest_mem_map(unsigned long long size)
 	return mem;
 }
 
+/* In output order; the names are the spec's. */
+static const struct cli_attr vm_attrs[] = {
+	{ "id", "vm %llu", DUET_A_VM_ID, CLI_U32 },
+	{ "pid", NULL, DUET_A_VM_PID, CLI_U32 },
+	{ "nr-vcpus", NULL, DUET_A_VM_NR_VCPUS, CLI_U32 },
+	{ "nr-memslots", NULL, DUET_A_VM_NR_MEMSLOTS, CLI_U32 },
+	{ "memory-size", NULL, DUET_A_VM_MEMORY_SIZE, CLI_U64 },
+	{ "flags", "flags 0x%llx", DUET_A_VM_FLAGS, CLI_U32 },
+	{ "dead", NULL, DUET_A_VM_DEAD, CLI_BOOL },
+	{ "create-time", NULL, DUET_A_VM_CREATE_TIME, CLI_U64 },
+	{ "bt-detect", NULL, DUET_A_VM_BT_DETECT, CLI_BOOL },
+};
+
+/* vm-get dump: the id of the VM this process created. */
+static int vm_own_id_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DUET_A_VM_MAX + 1];
+	__u32 *id = data;
+
+	if (cli_parse_attrs(nlh, NULL, tb, DUET_A_VM_MAX, vm_attrs,
+			    ARRAY_SIZE(vm_attrs)))
+		return MNL_CB_ERROR;
+	if (tb[DUET_A_VM_ID] && tb[DUET_A_VM_PID] &&
+	    mnl_attr_get_u32(tb[DUET_A_VM_PID]) == (__u32)getpid())
+		*id = mnl_attr_get_u32(tb[DUET_A_VM_ID]);
+	return MNL_CB_OK;
+}
+
+static int vm_set_bt_detect(struct duet_cli *cli, __u32 id, bool on)
+{
+	struct duet_nl *nl = cli_nl(cli);
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!nl)
+		return 1;
+	nlh = duet_nl_request(nl, DUET_CMD_VM_SET, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, DUET_A_VM_ID, id);
+	mnl_attr_put_u8(nlh, DUET_A_VM_BT_DETECT, on);
+	err = duet_nl_talk(nl, nlh, NULL, NULL);
+	if (err) {
+		cli_nl_perror(nl, err);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * mode, bt-scan and bt-detect of `vm run`, over netlink before the vCPUs
+ * start.  The fd does not say the VM's id: it is the one whose creator is
+ * this process (one VM per run).
+ */
+static int vm_setup_bt(struct duet_cli *cli, struct vm *vm,
+		       const struct vm_args *args, const void *image,
+		       size_t image_len)
+{
+	struct nlmsghdr *nlh;
+	struct duet_nl *nl;
+	unsigned int i, found;
+	__u32 id = 0;
+	int err;
+
+	if (args->mode < 0 && !args->bt_scan && args->bt_detect < 0)
+		return 0;
+	nl = cli_nl(cli);
+	if (!nl)
+		return 1;
+	nlh = duet_nl_request(nl, DUET_CMD_VM_GET, NLM_F_DUMP);
+	err = duet_nl_talk(nl, nlh, vm_own_id_cb, &id);
+	if (err) {
+		cli_nl_perror(nl, err);
+		return 1;
+	}
+	if (!id) {
+		pr_err("cannot find this VM over netlink");
+		return 1;
+	}
+	if (args->bt_detect >= 0 && vm_set_bt_detect(cli, id, args->bt_detect))
+		return 1;
+	for (i = 0; args->mode >= 0 && i < vm->nr_vcpus; i++)
+		if (vcpu_set_mode(cli, id, i, args->mode))
+			return 1;
+	if (args->bt_scan &&
+	    bt_register_image(cli, id, image, image_len, &found))
+		return 1;
+	return 0;
+}
+
 static int vm_run(struct duet_cli *cli)
 {
 	struct vm vm = { .dev_fd = -1, .fd = -1 };
@@ -876,6 +1022,8 @@ static int vm_run(struct duet_cli *cli)
 		if (vm_create_vcpu(&vm, i, img.entry))
 			goto out;
 	}
+	if (vm_setup_bt(cli, &vm, &args, image, image_len))
+		goto out;
 
 	/* With -j the console goes into the JSON, not around it. */
 	if (cli->out.json) {
@@ -906,18 +1054,6 @@ out:
 	free(image);
 	return ret;
 }
-
-/* In output order; the names are the spec's. */
-static const struct cli_attr vm_attrs[] = {
-	{ "id", "vm %llu", DUET_A_VM_ID, CLI_U32 },
-	{ "pid", NULL, DUET_A_VM_PID, CLI_U32 },
-	{ "nr-vcpus", NULL, DUET_A_VM_NR_VCPUS, CLI_U32 },
-	{ "nr-memslots", NULL, DUET_A_VM_NR_MEMSLOTS, CLI_U32 },
-	{ "memory-size", NULL, DUET_A_VM_MEMORY_SIZE, CLI_U64 },
-	{ "flags", "flags 0x%llx", DUET_A_VM_FLAGS, CLI_U32 },
-	{ "dead", NULL, DUET_A_VM_DEAD, CLI_BOOL },
-	{ "create-time", NULL, DUET_A_VM_CREATE_TIME, CLI_U64 },
-};
 
 static const struct cli_attr vm_stats_attrs[] = {
 	{ "pages-pinned", NULL, DUET_A_VM_STATS_PAGES_PINNED, CLI_U64 },
@@ -1003,9 +1139,43 @@ static int vm_show(struct duet_cli *cli)
 	return cli_show_talk(cli, nlh, vm_reply_cb);
 }
 
+static int vm_set(struct duet_cli *cli)
+{
+	unsigned long long id;
+	int on;
+
+	if (!cli_arg(cli) || cli_parse_uint(cli_arg(cli), UINT32_MAX, &id)) {
+		pr_err("\"vm set\" needs a VM id, see \"duet vm help\"");
+		return 1;
+	}
+	cli_next(cli);
+	if (!cli_arg_is(cli, "bt-detect")) {
+		if (cli_arg(cli))
+			pr_err("unknown argument \"%s\", see \"duet vm help\"",
+			       cli_arg(cli));
+		else
+			pr_err("\"vm set\" needs \"bt-detect\", see \"duet vm help\"");
+		return 1;
+	}
+	cli_next(cli);
+	on = cli_arg(cli) ? parse_on_off(cli_arg(cli)) : -1;
+	if (on < 0) {
+		pr_err("\"bt-detect\" needs on or off");
+		return 1;
+	}
+	cli_next(cli);
+	if (cli_arg(cli)) {
+		pr_err("unknown argument \"%s\", see \"duet vm help\"",
+		       cli_arg(cli));
+		return 1;
+	}
+	return vm_set_bt_detect(cli, id, on);
+}
+
 static const struct cli_cmd vm_cmds[] = {
 	{ "run", vm_run },
 	{ "show", vm_show },
+	{ "set", vm_set },
 	{ "help", vm_help },
 };
 

@@ -129,4 +129,49 @@ unsigned int duet_bt_cache_invalidate(struct duet_bt_cache *cache, u64 gfn);
 enum duet_bt_exit duet_bt_run(struct duet_bt_ctx *ctx,
 			      struct duet_bt_state *st, u64 budget);
 
+/* bt/segment.c: the per-VM registry of vulnerable segments. */
+#define DUET_BT_MAX_SEGMENTS	4096	/* per VM */
+
+/* What bt-segment-dump reports of one segment. */
+struct duet_bt_segment_info {
+	u32 id;
+	u64 start, len;			/* guest-linear [start, start + len) */
+	u64 hits;
+};
+
+int duet_bt_segments_create(struct duet_vm *vm);
+void duet_bt_segments_destroy(struct duet_vm *vm);
+/**
+ * duet_bt_segment_at() - the registered segment holding @rip
+ * @vm: the VM
+ * @rip: a guest-linear address
+ * @end: set to the first byte after the segment when one holds @rip
+ *
+ * Lock-free (RCU), callable from any context that may take
+ * rcu_read_lock(), e.g. a vCPU's exit path with preemption off.
+ *
+ * Return: the segment's id, or 0 when no segment holds @rip.
+ */
+u32 duet_bt_segment_at(struct duet_vm *vm, u64 rip, u64 *end);
+/**
+ * duet_bt_segment_hit() - count one execution of segment @id of @vm
+ * @vm: the VM
+ * @id: as duet_bt_segment_at() returned it; a deleted one is ignored
+ *
+ * Lock-free (RCU, an atomic increment).
+ */
+void duet_bt_segment_hit(struct duet_vm *vm, u32 id);
+/*
+ * Register [@start, @start + @len): 0 with the new id in *@id; -EINVAL
+ * for length 0 or a range past 2^64, -EEXIST for an overlap with a
+ * registered segment, -ENOSPC with DUET_BT_MAX_SEGMENTS already, -ENOMEM.
+ * Sleeps.
+ */
+int duet_bt_segment_add(struct duet_vm *vm, u64 start, u64 len, u32 *id);
+/* Unregister segment @id: 0 or -ENOENT (-ENOMEM).  Sleeps. */
+int duet_bt_segment_del(struct duet_vm *vm, u32 id);
+/* The segment with the lowest id >= *@id, its id into *@id: 0 or -ENOENT. */
+int duet_bt_segment_next(struct duet_vm *vm, unsigned long *id,
+			 struct duet_bt_segment_info *info);
+
 #endif /* DUET_BT_H */

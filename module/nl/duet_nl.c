@@ -10,6 +10,7 @@
 
 #include <uapi/linux/duet_netlink.h>
 #include <uapi/linux/duet.h>
+#include <uapi/linux/duet.h>
 
 /* DUET_CMD_CAPS_GET - do */
 const struct nla_policy duet_caps_get_nl_policy[DUET_A_CAPS_CAP + 1] = {
@@ -44,8 +45,40 @@ const struct nla_policy duet_vcpu_translate_nl_policy[DUET_A_MEM_ACCESS + 1] = {
 	[DUET_A_MEM_ACCESS] = NLA_POLICY_MASK(NLA_U32, 0x7),
 };
 
+/* DUET_CMD_VCPU_SET - do */
+const struct nla_policy duet_vcpu_set_nl_policy[DUET_A_VCPU_EXEC_MODE + 1] = {
+	[DUET_A_VCPU_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_VCPU_ID] = { .type = NLA_U32, },
+	[DUET_A_VCPU_EXEC_MODE] = NLA_POLICY_MAX(NLA_U32, 2),
+};
+
+/* DUET_CMD_VM_SET - do */
+const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_BT_DETECT + 1] = {
+	[DUET_A_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_VM_BT_DETECT] = { .type = NLA_U8, },
+};
+
+/* DUET_CMD_BT_SEGMENT_ADD - do */
+const struct nla_policy duet_bt_segment_add_nl_policy[DUET_A_BT_SEGMENT_LEN + 1] = {
+	[DUET_A_BT_SEGMENT_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_BT_SEGMENT_START] = { .type = NLA_U64, },
+	[DUET_A_BT_SEGMENT_LEN] = { .type = NLA_U64, },
+};
+
+/* DUET_CMD_BT_SEGMENT_DEL - do */
+const struct nla_policy duet_bt_segment_del_nl_policy[DUET_A_BT_SEGMENT_ID + 1] = {
+	[DUET_A_BT_SEGMENT_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_BT_SEGMENT_ID] = { .type = NLA_U32, },
+};
+
+/* DUET_CMD_BT_SEGMENT_GET - do */
+const struct nla_policy duet_bt_segment_get_nl_policy[DUET_A_BT_SEGMENT_ID + 1] = {
+	[DUET_A_BT_SEGMENT_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_BT_SEGMENT_ID] = { .type = NLA_U32, },
+};
+
 /* Ops table for duet */
-const struct genl_ops duet_nl_ops[5] = {
+const struct genl_ops duet_nl_ops[10] = {
 	{
 		.cmd		= DUET_CMD_CAPS_GET,
 		.doit		= duet_nl_caps_get_doit,
@@ -79,6 +112,41 @@ const struct genl_ops duet_nl_ops[5] = {
 		.policy		= duet_vcpu_translate_nl_policy,
 		.maxattr	= DUET_A_MEM_ACCESS,
 		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_VCPU_SET,
+		.doit		= duet_nl_vcpu_set_doit,
+		.policy		= duet_vcpu_set_nl_policy,
+		.maxattr	= DUET_A_VCPU_EXEC_MODE,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_VM_SET,
+		.doit		= duet_nl_vm_set_doit,
+		.policy		= duet_vm_set_nl_policy,
+		.maxattr	= DUET_A_VM_BT_DETECT,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_BT_SEGMENT_ADD,
+		.doit		= duet_nl_bt_segment_add_doit,
+		.policy		= duet_bt_segment_add_nl_policy,
+		.maxattr	= DUET_A_BT_SEGMENT_LEN,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_BT_SEGMENT_DEL,
+		.doit		= duet_nl_bt_segment_del_doit,
+		.policy		= duet_bt_segment_del_nl_policy,
+		.maxattr	= DUET_A_BT_SEGMENT_ID,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_BT_SEGMENT_GET,
+		.doit		= duet_nl_bt_segment_get_doit,
+		.dumpit		= duet_nl_bt_segment_get_dumpit,
+		.policy		= duet_bt_segment_get_nl_policy,
+		.maxattr	= DUET_A_BT_SEGMENT_ID,
 	},
 };
 

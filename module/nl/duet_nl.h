@@ -11,6 +11,7 @@
 
 #include <uapi/linux/duet_netlink.h>
 #include <uapi/linux/duet.h>
+#include <uapi/linux/duet.h>
 
 extern const struct nla_policy duet_caps_get_nl_policy[DUET_A_CAPS_CAP + 1];
 
@@ -22,8 +23,18 @@ extern const struct nla_policy duet_mem_read_nl_policy[DUET_A_MEM_LEN + 1];
 
 extern const struct nla_policy duet_vcpu_translate_nl_policy[DUET_A_MEM_ACCESS + 1];
 
+extern const struct nla_policy duet_vcpu_set_nl_policy[DUET_A_VCPU_EXEC_MODE + 1];
+
+extern const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_BT_DETECT + 1];
+
+extern const struct nla_policy duet_bt_segment_add_nl_policy[DUET_A_BT_SEGMENT_LEN + 1];
+
+extern const struct nla_policy duet_bt_segment_del_nl_policy[DUET_A_BT_SEGMENT_ID + 1];
+
+extern const struct nla_policy duet_bt_segment_get_nl_policy[DUET_A_BT_SEGMENT_ID + 1];
+
 /* Ops table for duet */
-extern const struct genl_ops duet_nl_ops[5];
+extern const struct genl_ops duet_nl_ops[10];
 
 int duet_nl_caps_get_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vm_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -32,6 +43,13 @@ int duet_nl_vcpu_get_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vcpu_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int duet_nl_mem_read_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vcpu_translate_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_vcpu_set_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_vm_set_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_bt_segment_add_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_bt_segment_del_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_bt_segment_get_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_bt_segment_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb);
 
 enum {
 	DUET_NLGRP_MONITOR,

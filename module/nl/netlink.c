@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "../duet.h"
+#include "../bt/bt.h"
 #include "duet_nl.h"
 
 /*
@@ -245,6 +246,7 @@ static int duet_nl_fill_vm(struct sk_buff *msg, struct duet_vm *vm,
 	    nla_put_u8(msg, DUET_A_VM_DEAD, info.dead) ||
 	    nla_put_u64_64bit(msg, DUET_A_VM_CREATE_TIME, vm->create_time,
 			      DUET_A_VM_PAD) ||
+	    nla_put_u8(msg, DUET_A_VM_BT_DETECT, READ_ONCE(vm->bt_detect)) ||
 	    duet_nl_put_counters(msg, DUET_A_VM_STATS, DUET_A_VM_STATS_PAD,
 				 &info.stats, duet_nl_vm_counters,
 				 ARRAY_SIZE(duet_nl_vm_counters)))
@@ -280,6 +282,7 @@ static int duet_nl_fill_vcpu(struct sk_buff *msg, struct duet_vm *vm, u32 id,
 	    (info.cpu >= 0 &&
 	     nla_put_u32(msg, DUET_A_VCPU_LAST_CPU, info.cpu)) ||
 	    nla_put_u8(msg, DUET_A_VCPU_IN_GUEST, info.in_guest) ||
+	    nla_put_u32(msg, DUET_A_VCPU_EXEC_MODE, info.exec_mode) ||
 	    duet_nl_put_counters(msg, DUET_A_VCPU_STATS, DUET_A_VCPU_STATS_PAD,
 				 &info.stats, duet_nl_vcpu_counters,
 				 ARRAY_SIZE(duet_nl_vcpu_counters)))
@@ -754,6 +757,305 @@ err_free_msg:
 	nlmsg_free(msg);
 err_put_vm:
 	duet_vm_put(vm);
+	return err;
+}
+
+/*
+ * Settings for the binary translator (vcpu-set, vm-set): CAP_NET_ADMIN
+ * through admin-perm.  duet only stores them here; bt/run.c acts on them
+ * at the vCPU's next entry.
+ */
+int duet_nl_vcpu_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id_attr = info->attrs[DUET_A_VCPU_ID];
+	struct nlattr *mode_attr = info->attrs[DUET_A_VCPU_EXEC_MODE];
+	struct duet_vcpu *vcpu;
+	struct duet_vm *vm;
+	u32 mode;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VCPU_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VCPU_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing vCPU id");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VCPU_EXEC_MODE)) {
+		NL_SET_ERR_MSG(info->extack, "missing execution mode");
+		return -EINVAL;
+	}
+	/* The policy bounds the value to the enum (-ERANGE above it). */
+	mode = nla_get_u32(mode_attr);
+	if (mode == DUET_EXEC_MODE_AUTO) {
+		NL_SET_ERR_MSG_ATTR(info->extack, mode_attr,
+				    "execution mode auto is not supported yet");
+		return -EOPNOTSUPP;
+	}
+	vm = duet_nl_find_vm(genl_info_net(info),
+			     info->attrs[DUET_A_VCPU_VM_ID], info->extack);
+	if (!vm)
+		return -ENOENT;
+	vcpu = duet_vcpu_lock(vm, nla_get_u32(id_attr));
+	if (!vcpu) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id_attr, "no such vCPU");
+		duet_vm_put(vm);
+		return -ENOENT;
+	}
+	/* Read by the vCPU's thread without mmu_lock (bt/run.c). */
+	WRITE_ONCE(vcpu->exec_mode, mode);
+	mutex_unlock(&vm->mmu_lock);
+	duet_vm_put(vm);
+	return 0;
+}
+
+int duet_nl_vm_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *detect = info->attrs[DUET_A_VM_BT_DETECT];
+	struct duet_vm *vm;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return -EINVAL;
+	}
+	if (detect && nla_get_u8(detect) > 1) {
+		NL_SET_ERR_MSG_ATTR(info->extack, detect, "bt-detect is 0 or 1");
+		return -EINVAL;
+	}
+	vm = duet_nl_find_vm(genl_info_net(info), info->attrs[DUET_A_VM_ID],
+			     info->extack);
+	if (!vm)
+		return -ENOENT;
+	/* Read by the translator without a lock, at each translation. */
+	if (detect)
+		WRITE_ONCE(vm->bt_detect, nla_get_u8(detect));
+	duet_vm_put(vm);
+	return 0;
+}
+
+/*
+ * Vulnerable segments (bt/segment.c): add and del need CAP_NET_ADMIN
+ * (admin-perm), get is unprivileged like vm-get.
+ */
+static_assert(DUET_BT_MAX_SEGMENTS == DUET_BT_SEGMENTS_MAX);
+
+/* The VM of a bt-segment request: referenced, or NULL with the extack. */
+static struct duet_vm *duet_nl_segment_vm(struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_BT_SEGMENT_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return ERR_PTR(-EINVAL);
+	}
+	return duet_nl_find_vm(genl_info_net(info),
+			       info->attrs[DUET_A_BT_SEGMENT_VM_ID],
+			       info->extack) ?: ERR_PTR(-ENOENT);
+}
+
+static int duet_nl_fill_segment(struct sk_buff *msg, struct duet_vm *vm,
+				const struct duet_bt_segment_info *seg,
+				bool hits, u32 portid, u32 seq, int flags,
+				u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &duet_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, DUET_A_BT_SEGMENT_VM_ID, vm->id) ||
+	    nla_put_u32(msg, DUET_A_BT_SEGMENT_ID, seg->id) ||
+	    nla_put_u64_64bit(msg, DUET_A_BT_SEGMENT_START, seg->start,
+			      DUET_A_BT_SEGMENT_PAD) ||
+	    nla_put_u64_64bit(msg, DUET_A_BT_SEGMENT_LEN, seg->len,
+			      DUET_A_BT_SEGMENT_PAD) ||
+	    (hits && nla_put_u64_64bit(msg, DUET_A_BT_SEGMENT_HITS, seg->hits,
+				       DUET_A_BT_SEGMENT_PAD))) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+int duet_nl_bt_segment_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *len_attr = info->attrs[DUET_A_BT_SEGMENT_LEN];
+	struct duet_bt_segment_info seg = {};
+	struct sk_buff *msg;
+	struct duet_vm *vm;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_BT_SEGMENT_START)) {
+		NL_SET_ERR_MSG(info->extack, "missing start");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_BT_SEGMENT_LEN)) {
+		NL_SET_ERR_MSG(info->extack, "missing length");
+		return -EINVAL;
+	}
+	vm = duet_nl_segment_vm(info);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+
+	seg.start = nla_get_u64(info->attrs[DUET_A_BT_SEGMENT_START]);
+	seg.len = nla_get_u64(len_attr);
+	err = duet_bt_segment_add(vm, seg.start, seg.len, &seg.id);
+	switch (err) {
+	case 0:
+		break;
+	case -EINVAL:
+		if (!seg.len)
+			NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+					    "segment length is 0");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack, len_attr,
+					    "segment passes the end of the address space");
+		goto err_put_vm;
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[DUET_A_BT_SEGMENT_START],
+				    "segment overlaps a registered one");
+		err = -EINVAL;
+		goto err_put_vm;
+	case -ENOSPC:
+		NL_SET_ERR_MSG(info->extack,
+			       "VM has DUET_BT_SEGMENTS_MAX segments already");
+		err = -EINVAL;
+		goto err_put_vm;
+	default:
+		goto err_put_vm;
+	}
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err_del;
+	err = duet_nl_fill_segment(msg, vm, &seg, false, info->snd_portid,
+				   info->snd_seq, 0, DUET_CMD_BT_SEGMENT_ADD);
+	if (err) {
+		nlmsg_free(msg);
+		goto err_del;
+	}
+	duet_vm_put(vm);
+	return genlmsg_reply(msg, info);
+
+err_del:
+	/* No id for the caller: do not leave a segment it cannot name. */
+	duet_bt_segment_del(vm, seg.id);
+err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+int duet_nl_bt_segment_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct duet_vm *vm;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_BT_SEGMENT_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing segment id");
+		return -EINVAL;
+	}
+	vm = duet_nl_segment_vm(info);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	err = duet_bt_segment_del(vm, nla_get_u32(info->attrs[DUET_A_BT_SEGMENT_ID]));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DUET_A_BT_SEGMENT_ID],
+				    "no such segment");
+	duet_vm_put(vm);
+	return err;
+}
+
+int duet_nl_bt_segment_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id_attr = info->attrs[DUET_A_BT_SEGMENT_ID];
+	struct duet_bt_segment_info seg;
+	struct sk_buff *msg;
+	struct duet_vm *vm;
+	unsigned long id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_BT_SEGMENT_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing segment id");
+		return -EINVAL;
+	}
+	vm = duet_nl_segment_vm(info);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	id = nla_get_u32(id_attr);
+	err = duet_bt_segment_next(vm, &id, &seg);
+	if (!err && seg.id != nla_get_u32(id_attr))
+		err = -ENOENT;
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id_attr, "no such segment");
+		goto err_put_vm;
+	}
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err_put_vm;
+	err = duet_nl_fill_segment(msg, vm, &seg, true, info->snd_portid,
+				   info->snd_seq, 0, DUET_CMD_BT_SEGMENT_GET);
+	if (err) {
+		nlmsg_free(msg);
+		goto err_put_vm;
+	}
+	duet_vm_put(vm);
+	return genlmsg_reply(msg, info);
+
+err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+/*
+ * The segments of one VM by id; cb->args[0] is the next id to look at.
+ * Segments added meanwhile with a lower id are missed.
+ */
+int duet_nl_bt_segment_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct nlattr *attrs[DUET_A_BT_SEGMENT_ID + 1];
+	struct duet_bt_segment_info seg;
+	unsigned long id = cb->args[0];
+	struct duet_vm *vm;
+	int err;
+
+	err = duet_nl_dump_parse(cb, attrs, DUET_A_BT_SEGMENT_ID,
+				 duet_bt_segment_get_nl_policy);
+	if (err)
+		return err;
+	/* One policy serves do and dump (6.1 has no split ops). */
+	if (attrs[DUET_A_BT_SEGMENT_ID]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[DUET_A_BT_SEGMENT_ID],
+				    "a dump takes no segment id");
+		return -EINVAL;
+	}
+	if (!attrs[DUET_A_BT_SEGMENT_VM_ID]) {
+		NL_SET_ERR_MSG(cb->extack, "missing VM id");
+		return -EINVAL;
+	}
+	vm = duet_nl_find_vm(sock_net(skb->sk), attrs[DUET_A_BT_SEGMENT_VM_ID],
+			     cb->extack);
+	if (!vm)
+		return -ENOENT;
+
+	while (!(err = duet_bt_segment_next(vm, &id, &seg))) {
+		err = duet_nl_fill_segment(skb, vm, &seg, true,
+					   NETLINK_CB(cb->skb).portid,
+					   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					   DUET_CMD_BT_SEGMENT_GET);
+		if (err)
+			break;
+		id++;
+	}
+	duet_vm_put(vm);
+	cb->args[0] = id;
+	if (err == -ENOENT)
+		return skb->len;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
 	return err;
 }
 

@@ -55,6 +55,15 @@ struct duet_check_extension {
 #define DUET_BACKEND_VMX	2
 
 /*
+ * Execution modes of a vCPU (netlink vcpu-set, exec-mode attribute):
+ * hardware (SVM/VMX), duet's binary translator, or chosen by duet (not
+ * accepted yet).  A new vCPU runs in DUET_EXEC_MODE_HW.
+ */
+#define DUET_EXEC_MODE_HW	0
+#define DUET_EXEC_MODE_BT	1
+#define DUET_EXEC_MODE_AUTO	2
+
+/*
  * Capability numbers.  Numbers are never reused; a capability that this
  * module does not know reads as 0, like one the hardware lacks.
  */

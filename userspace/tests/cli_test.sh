@@ -216,7 +216,7 @@ fi
 
 # vm show, vcpu show, monitor: help and argument errors.
 case $(run help; echo "$out") in
-*"OBJECT := { caps | vm | vcpu | mem | monitor }"*) ok ;;
+*"OBJECT := { caps | vm | vcpu | mem | bt | monitor }"*) ok ;;
 *) fail "help lists vcpu and monitor" ;;
 esac
 run vm help
