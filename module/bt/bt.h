@@ -124,6 +124,8 @@ struct duet_bt_cache *duet_bt_cache_create(void);
 void duet_bt_cache_destroy(struct duet_bt_cache *cache);
 /* Drop every block with a byte in guest-physical page @gfn; how many. */
 unsigned int duet_bt_cache_invalidate(struct duet_bt_cache *cache, u64 gfn);
+/* Drop every block (a segment was registered or removed). */
+void duet_bt_cache_flush(struct duet_bt_cache *cache);
 
 /* bt/exec.c */
 enum duet_bt_exit duet_bt_run(struct duet_bt_ctx *ctx,
