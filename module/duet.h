@@ -124,6 +124,7 @@ struct duet_vcpu_stats {
 	u64 signal_exits;		/* DUET_RUN ended by a signal */
 	u64 kick_exits;			/* DUET_RUN ended by DUET_KICK */
 	u64 injected_events;
+	struct duet_bt_stats bt;	/* binary translation (bt/run.c) */
 };
 
 /*
@@ -195,7 +196,6 @@ struct duet_vcpu {
 	u64 bt_step_rip;
 	bool bt_detour;			/* hardware mode, in BT for a segment */
 	bool bt_in_segment;		/* holds the stall barrier */
-	struct duet_bt_stats bt_stats;
 };
 
 /* A memory slot (module/gmem/memslot.c). */

@@ -76,6 +76,12 @@ static const struct cli_attr vcpu_stats_attrs[] = {
 	{ "signal-exits", NULL, DUET_A_VCPU_STATS_SIGNAL_EXITS, CLI_U64 },
 	{ "kick-exits", NULL, DUET_A_VCPU_STATS_KICK_EXITS, CLI_U64 },
 	{ "injected-events", NULL, DUET_A_VCPU_STATS_INJECTED_EVENTS, CLI_U64 },
+	{ "bt-blocks-translated", NULL, DUET_A_VCPU_STATS_BT_BLOCKS_TRANSLATED, CLI_U64 },
+	{ "bt-cache-hits", NULL, DUET_A_VCPU_STATS_BT_CACHE_HITS, CLI_U64 },
+	{ "bt-invalidations", NULL, DUET_A_VCPU_STATS_BT_INVALIDATIONS, CLI_U64 },
+	{ "bt-insns", NULL, DUET_A_VCPU_STATS_BT_INSNS, CLI_U64 },
+	{ "bt-hw-steps", NULL, DUET_A_VCPU_STATS_BT_HW_STEPS, CLI_U64 },
+	{ "bt-segments", NULL, DUET_A_VCPU_STATS_BT_SEGMENTS, CLI_U64 },
 };
 
 /* Every counter of the spec has its row: all but the pad attribute. */

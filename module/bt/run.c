@@ -104,7 +104,7 @@ static void bt_segment_enter(struct duet_bt_ctx *ctx, u64 rip, u32 id)
 	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
 
 	b->entered = true;
-	b->vcpu->bt_stats.segments_entered++;
+	b->vcpu->stats.bt.segments_entered++;
 	if (id)
 		duet_bt_segment_hit(b->vcpu->vm, id);
 	duet_stall_begin(b->vcpu->vm, b->vcpu);
@@ -185,7 +185,7 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	b.ctx.cache = bt_vm_cache(vcpu->vm);
 	if (!b.ctx.cache)
 		return -ENOMEM;
-	b.ctx.stats = &vcpu->bt_stats;
+	b.ctx.stats = &vcpu->stats.bt;
 	b.ctx.detect = READ_ONCE(vcpu->vm->bt_detect);
 	b.ctx.in_segment = vcpu->bt_in_segment;
 
@@ -214,7 +214,7 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 		break;
 	}
 
-	vcpu->bt_stats.hw_steps++;
+	vcpu->stats.bt.hw_steps++;
 	vcpu->bt_step = true;
 	vcpu->bt_step_rip = st.rip;
 	r = duet_ops->vcpu_run(vcpu);

@@ -80,6 +80,12 @@ static const struct duet_nl_counter duet_nl_vcpu_counters[] = {
 	DUET_NL_VCPU_STAT(SIGNAL_EXITS, signal_exits),
 	DUET_NL_VCPU_STAT(KICK_EXITS, kick_exits),
 	DUET_NL_VCPU_STAT(INJECTED_EVENTS, injected_events),
+	DUET_NL_VCPU_STAT(BT_BLOCKS_TRANSLATED, bt.blocks_translated),
+	DUET_NL_VCPU_STAT(BT_CACHE_HITS, bt.cache_hits),
+	DUET_NL_VCPU_STAT(BT_INVALIDATIONS, bt.invalidations),
+	DUET_NL_VCPU_STAT(BT_INSNS, bt.insns),
+	DUET_NL_VCPU_STAT(BT_HW_STEPS, bt.hw_steps),
+	DUET_NL_VCPU_STAT(BT_SEGMENTS, bt.segments_entered),
 };
 
 /*
