@@ -44,8 +44,20 @@ const struct nla_policy duet_vcpu_translate_nl_policy[DUET_A_MEM_ACCESS + 1] = {
 	[DUET_A_MEM_ACCESS] = NLA_POLICY_MASK(NLA_U32, 0x7),
 };
 
+/* DUET_CMD_VM_SET - do */
+const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_MAX_STALL_US + 1] = {
+	[DUET_A_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_VM_MAX_STALL_US] = { .type = NLA_U32, },
+};
+
+/* DUET_CMD_VM_STALL - do */
+const struct nla_policy duet_vm_stall_nl_policy[DUET_A_VM_STALL_US + 1] = {
+	[DUET_A_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_VM_STALL_US] = { .type = NLA_U32, },
+};
+
 /* Ops table for duet */
-const struct genl_ops duet_nl_ops[5] = {
+const struct genl_ops duet_nl_ops[7] = {
 	{
 		.cmd		= DUET_CMD_CAPS_GET,
 		.doit		= duet_nl_caps_get_doit,
@@ -78,6 +90,20 @@ const struct genl_ops duet_nl_ops[5] = {
 		.doit		= duet_nl_vcpu_translate_doit,
 		.policy		= duet_vcpu_translate_nl_policy,
 		.maxattr	= DUET_A_MEM_ACCESS,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_VM_SET,
+		.doit		= duet_nl_vm_set_doit,
+		.policy		= duet_vm_set_nl_policy,
+		.maxattr	= DUET_A_VM_MAX_STALL_US,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= DUET_CMD_VM_STALL,
+		.doit		= duet_nl_vm_stall_doit,
+		.policy		= duet_vm_stall_nl_policy,
+		.maxattr	= DUET_A_VM_STALL_US,
 		.flags		= GENL_ADMIN_PERM,
 	},
 };

@@ -22,8 +22,12 @@ extern const struct nla_policy duet_mem_read_nl_policy[DUET_A_MEM_LEN + 1];
 
 extern const struct nla_policy duet_vcpu_translate_nl_policy[DUET_A_MEM_ACCESS + 1];
 
+extern const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_MAX_STALL_US + 1];
+
+extern const struct nla_policy duet_vm_stall_nl_policy[DUET_A_VM_STALL_US + 1];
+
 /* Ops table for duet */
-extern const struct genl_ops duet_nl_ops[5];
+extern const struct genl_ops duet_nl_ops[7];
 
 int duet_nl_caps_get_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vm_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -32,6 +36,8 @@ int duet_nl_vcpu_get_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vcpu_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int duet_nl_mem_read_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vcpu_translate_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_vm_set_doit(struct sk_buff *skb, struct genl_info *info);
+int duet_nl_vm_stall_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	DUET_NLGRP_MONITOR,
