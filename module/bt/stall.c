@@ -51,6 +51,7 @@ void duet_stall_init(struct duet_vm *vm)
 	s->owner_id = -1;
 	s->max_ns = (u64)DUET_STALL_DEFAULT_MAX_US * NSEC_PER_USEC;
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_init);
 
 /* What stands for the caller in vm->stall.owner. */
 static void *duet_stall_token(struct duet_vcpu *self)
@@ -158,6 +159,7 @@ int duet_stall_wait(struct duet_vcpu *vcpu)
 {
 	return duet_stall_wait_free(vcpu->vm, vcpu);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_wait);
 
 /*
  * Wait until no vCPU of @vm but @self is in guest mode, sending each one
@@ -258,6 +260,7 @@ int duet_stall_begin(struct duet_vm *vm, struct duet_vcpu *self)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_begin);
 
 bool duet_stall_check(struct duet_vm *vm, struct duet_vcpu *self)
 {
@@ -276,6 +279,7 @@ bool duet_stall_check(struct duet_vm *vm, struct duet_vcpu *self)
 	spin_unlock(&s->lock);
 	return true;
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_check);
 
 void duet_stall_end(struct duet_vm *vm, struct duet_vcpu *self)
 {
@@ -288,6 +292,7 @@ void duet_stall_end(struct duet_vm *vm, struct duet_vcpu *self)
 	}
 	spin_unlock(&s->lock);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_end);
 
 /*
  * @vcpu's file is being released: a barrier it still holds (its thread
@@ -298,6 +303,7 @@ void duet_stall_vcpu_gone(struct duet_vcpu *vcpu)
 {
 	duet_stall_end(vcpu->vm, vcpu);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_vcpu_gone);
 
 /* netlink vm-set max-stall-us: 0 or -EINVAL. */
 int duet_stall_set_max(struct duet_vm *vm, u32 us)
@@ -309,6 +315,7 @@ int duet_stall_set_max(struct duet_vm *vm, u32 us)
 	spin_unlock(&vm->stall.lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_set_max);
 
 /* The stall counters and limit of @vm, for netlink vm-get. */
 void duet_stall_snapshot(struct duet_vm *vm, struct duet_vm_info *info)
@@ -324,6 +331,7 @@ void duet_stall_snapshot(struct duet_vm *vm, struct duet_vm_info *info)
 	info->max_stall_us = div_u64(vm->stall.max_ns, NSEC_PER_USEC);
 	spin_unlock(&vm->stall.lock);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_stall_snapshot);
 
 /*
  * netlink vm-stall: hold @vm's vCPUs out of guest mode for @us
