@@ -12,6 +12,8 @@
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
 #include <linux/sched/signal.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <uapi/linux/duet.h>
 #include <uapi/linux/duet_netlink.h>
 
@@ -208,11 +210,39 @@ struct duet_slot {
 	struct page **pages;		/* pinned pages; NULL = not yet */
 };
 
-/* Per-VM counters, under the VM's mmu_lock. */
+/*
+ * Per-VM counters, under the VM's mmu_lock; the stall_* ones under
+ * stall.lock instead (bt/stall.c).  u64 only: a new counter needs its
+ * attribute in nl/duet.yaml and nl/netlink.c (a BUILD_BUG_ON says so).
+ */
 struct duet_vm_stats {
 	u64 pages_pinned;
 	u64 pages_mapped_4k;
 	u64 pages_mapped_2m;
+	u64 stalls;			/* stall barriers taken */
+	u64 stall_ns;			/* time they were held, in total */
+	u64 stall_max_ns;		/* the longest */
+	u64 stall_timeouts;		/* released by the VM's limit */
+	u64 stall_wait_timeouts;	/* vCPUs not out of guest mode in time */
+};
+
+/*
+ * The VM's stall barrier (bt/stall.c): while @owner is set, every vCPU
+ * but the owner stays out of guest mode.
+ */
+struct duet_stall {
+	spinlock_t lock;		/* the fields below but @wq */
+	/*
+	 * The holder: its struct duet_vcpu, or the task_struct of a holder
+	 * that is not a vCPU (netlink vm-stall); NULL when free.  Written
+	 * under @lock, read locklessly by duet_vcpu_should_leave().
+	 */
+	void *owner;
+	int owner_id;			/* vCPU id of the owner, or -1 */
+	u64 seq;			/* barriers taken so far */
+	u64 start_ns;			/* when the owner took it */
+	u64 max_ns;			/* the VM's maximum stall time */
+	wait_queue_head_t wq;		/* held vCPUs and queued requesters */
 };
 
 /* A VM (module/vm.c); lives until its fd and every vCPU are gone. */
@@ -229,6 +259,7 @@ struct duet_vm {
 	struct duet_slot *slots[DUET_MAX_MEMSLOTS];
 	struct duet_vcpu *vcpus[DUET_MAX_VCPUS];
 	struct duet_vm_stats stats;
+	struct duet_stall stall;
 	u32 flags;			/* DUET_VM_* from DUET_CREATE_VM */
 	bool dead;			/* shut down: no vCPU runs again */
 	void *arch;			/* backend state (nested page tables) */
@@ -318,6 +349,7 @@ const char *duet_backend_name(u32 backend);
 
 /* What netlink reports of a VM and of a vCPU: a snapshot. */
 struct duet_vm_info {
+	u32 max_stall_us;
 	u32 nr_vcpus;
 	u32 nr_memslots;
 	u64 memory_size;		/* bytes in all slots */
@@ -352,6 +384,7 @@ enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 /* Bits of duet_vcpu.requests. */
 enum { DUET_REQ_KICK };
 int duet_vcpu_create(struct duet_vm *vm, unsigned long id);
+bool duet_vcpu_ipi(struct duet_vcpu *vcpu);
 void *duet_vcpu_pio_data(struct duet_vcpu *vcpu);
 struct duet_vcpu *duet_vcpu_lock(struct duet_vm *vm, u32 id);
 int duet_vcpu_snapshot(struct duet_vm *vm, u32 id, struct duet_vcpu_info *info);
@@ -395,16 +428,44 @@ bool duet_msr_efer_valid(u64 cur, u64 val, u64 allowed, bool paging,
 u64 duet_msr_efer_value(u64 cur, u64 val, bool host_initiated);
 int duet_msr_index_list_to_user(void __user *argp);
 int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
+/* bt/stall.c: the stall barrier; see there and bt/bt.h. */
+#define DUET_STALL_DEFAULT_MAX_US	50000
+#define DUET_STALL_MAX_US		1000000	/* bound of max-stall-us, vm-stall */
+void duet_stall_init(struct duet_vm *vm);
+int duet_stall_wait(struct duet_vcpu *vcpu);
+void duet_stall_vcpu_gone(struct duet_vcpu *vcpu);
+int duet_stall_set_max(struct duet_vm *vm, u32 us);
+int duet_stall_hold(struct duet_vm *vm, u32 us);
+void duet_stall_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
+
+/*
+ * Whether another vCPU, or a netlink vm-stall, holds @vcpu's VM's stall
+ * barrier: @vcpu must then stay out of guest mode (duet_stall_wait()).
+ */
+static inline bool duet_vcpu_stalled(struct duet_vcpu *vcpu)
+{
+	/*
+	 * Pairs with smp_store_release() in duet_stall_release(): a guest
+	 * entered after the release sees what the holder wrote.
+	 */
+	void *owner = smp_load_acquire(&vcpu->vm->stall.owner);
+
+	return owner && owner != vcpu;
+}
+
 /*
  * Whether a backend running the guest in a loop of its own must return to
  * duet_vcpu_run() before the next entry: the scheduler, a signal or a
- * DUET_KICK wants the thread.  Callers that decide about an entry call it
- * after publishing IN_GUEST_MODE with interrupts off (see duet_vcpu_kick()).
+ * DUET_KICK wants the thread, or the stall barrier holds the vCPU out.
+ * Callers that decide about an entry call it after publishing
+ * IN_GUEST_MODE with interrupts off (see duet_vcpu_kick() and
+ * duet_stall_begin()).
  */
 static inline bool duet_vcpu_must_yield(struct duet_vcpu *vcpu)
 {
 	return need_resched() || signal_pending(current) ||
-	       test_bit(DUET_REQ_KICK, &vcpu->requests);
+	       test_bit(DUET_REQ_KICK, &vcpu->requests) ||
+	       duet_vcpu_stalled(vcpu);
 }
 
 /* duet_vcpu_must_yield(), or a vCPU in BT whose hardware step is done. */

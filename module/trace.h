@@ -113,6 +113,35 @@ TRACE_EVENT(duet_userspace_exit,
 		      __entry->ret)
 );
 
+/* bt/stall.c: a stall barrier held; @vcpu -1 for netlink vm-stall. */
+TRACE_EVENT(duet_stall_begin,
+	    TP_PROTO(u32 vm, int vcpu, unsigned int kicked),
+	    TP_ARGS(vm, vcpu, kicked),
+	    TP_STRUCT__entry(__field(u32, vm)
+			     __field(int, vcpu)
+			     __field(unsigned int, kicked)),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->kicked = kicked;),
+	    TP_printk("vm=%u vcpu=%d kicked=%u", __entry->vm, __entry->vcpu,
+		      __entry->kicked)
+);
+
+TRACE_EVENT(duet_stall_end,
+	    TP_PROTO(u32 vm, int vcpu, u64 ns, bool timeout),
+	    TP_ARGS(vm, vcpu, ns, timeout),
+	    TP_STRUCT__entry(__field(u32, vm)
+			     __field(int, vcpu)
+			     __field(u64, ns)
+			     __field(bool, timeout)),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->ns = ns;
+			   __entry->timeout = timeout;),
+	    TP_printk("vm=%u vcpu=%d ns=%llu timeout=%d", __entry->vm,
+		      __entry->vcpu, __entry->ns, __entry->timeout)
+);
+
 #endif /* DUET_TRACE_H */
 
 /* Out of tree: tell define_trace.h where this header lives. */

@@ -74,6 +74,7 @@ static int duet_vcpu_release(struct inode *inode, struct file *filp)
 	mutex_lock(&vm->mmu_lock);
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->mmu_lock);
+	duet_stall_vcpu_gone(vcpu);
 
 	free_pages((unsigned long)vcpu->run, get_order(DUET_RUN_PAGES * PAGE_SIZE));
 	duet_fpu_free(vcpu->fpu);
@@ -285,18 +286,31 @@ EXPORT_SYMBOL_IF_DUET_KUNIT(duet_vcpu_check_event);
  */
 static int duet_vcpu_kick(struct duet_vcpu *vcpu)
 {
-	int cpu, me;
-
 	set_bit(DUET_REQ_KICK, &vcpu->requests);
 	/*
 	 * Pairs with smp_store_mb() of vcpu->mode in the backend's entry
 	 * (svm_enter_guest()): either that entry sees the request after
-	 * publishing IN_GUEST_MODE, or we see IN_GUEST_MODE here and the IPI
-	 * makes the guest exit (physical interrupts are intercepted).
+	 * publishing IN_GUEST_MODE, or we see IN_GUEST_MODE in
+	 * duet_vcpu_ipi() and the IPI makes the guest exit.
 	 */
 	smp_mb__after_atomic();
+	duet_vcpu_ipi(vcpu);
+	return 0;
+}
+
+/*
+ * Make @vcpu leave guest mode if it is in it: a reschedule IPI to its CPU,
+ * whose physical interrupt exits the guest (intercepted).  The caller has
+ * made what the vCPU must see before its next entry visible, followed by
+ * a full barrier (duet_vcpu_kick(), duet_stall_begin()).  Whether @vcpu
+ * was in guest mode.
+ */
+bool duet_vcpu_ipi(struct duet_vcpu *vcpu)
+{
+	int cpu, me;
+
 	if (READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
-		return 0;
+		return false;
 
 	/*
 	 * With preemption off here, a CPU seen online stays online until
@@ -308,7 +322,7 @@ static int duet_vcpu_kick(struct duet_vcpu *vcpu)
 	if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu))
 		smp_send_reschedule(cpu);
 	put_cpu();
-	return 0;
+	return true;
 }
 
 /* Consume a pending kick: whether DUET_RUN ends with DUET_EXIT_KICK. */
@@ -360,6 +374,16 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		/*
+		 * Held out of guest mode by the stall barrier: wait here,
+		 * before every entry, then look at signals and kicks again.
+		 * The backend's loop leaves on duet_vcpu_should_leave() when
+		 * a stall begins while it runs.
+		 */
+		if (duet_vcpu_stalled(vcpu)) {
+			duet_stall_wait(vcpu);
+			continue;
+		}
 
 		r = duet_ops->vcpu_run(vcpu);
 		if (r <= 0)

@@ -107,6 +107,7 @@ void duet_vm_snapshot(struct duet_vm *vm, struct duet_vm_info *info)
 	}
 	info->stats = vm->stats;
 	mutex_unlock(&vm->mmu_lock);
+	duet_stall_snapshot(vm, info);
 	/* Set by a vCPU's shutdown exit, without mmu_lock. */
 	info->dead = READ_ONCE(vm->dead);
 }
@@ -186,6 +187,7 @@ int duet_vm_create(u32 flags)
 		return -ENOMEM;
 	kref_init(&vm->kref);
 	mutex_init(&vm->mmu_lock);
+	duet_stall_init(vm);
 	vm->flags = flags;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);

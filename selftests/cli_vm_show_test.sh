@@ -114,7 +114,7 @@ diag "$work/vcpus"
 run -j vm show
 echo "# $out"
 check "-j vm show: pid, vCPUs, slots, memory, flags, alive" \
-	'echo "$out" | grep -q "\"pid\":$vmpid,\"nr-vcpus\":2,\"nr-memslots\":1,\"memory-size\":4194304,\"flags\":0,\"dead\":false,\"create-time\":[0-9]*,\"stats\":{\"pages-pinned\":[1-9]"'
+	'echo "$out" | grep -q "\"pid\":$vmpid,\"nr-vcpus\":2,\"nr-memslots\":1,\"memory-size\":4194304,\"flags\":0,\"dead\":false,\"create-time\":[0-9]*,\"max-stall-us\":50000,\"stats\":{\"pages-pinned\":[1-9]"'
 id=$(echo "$out" | sed -n "s/.*{\"id\":\([0-9]*\),\"pid\":$vmpid,.*/\1/p")
 check "-j vm show: a VM id" '[ -n "$id" ]'
 id=${id:-0}
@@ -122,7 +122,7 @@ id=${id:-0}
 run vm show id "$id"
 echo "# $out"
 check "vm show id $id: one line" \
-	'[ $rc = 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "^vm $id pid $vmpid nr-vcpus 2 nr-memslots 1 memory-size 4194304 flags 0x0 dead false create-time [0-9]* pages-pinned [1-9][0-9]* pages-mapped-4k [0-9]* pages-mapped-2m [0-9]*$"'
+	'[ $rc = 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "^vm $id pid $vmpid nr-vcpus 2 nr-memslots 1 memory-size 4194304 flags 0x0 dead false create-time [0-9]* max-stall-us 50000 pages-pinned [1-9][0-9]* pages-mapped-4k [0-9]* pages-mapped-2m [0-9]* stalls 0 stall-ns 0 stall-max-ns 0 stall-timeouts 0 stall-wait-timeouts 0$"'
 
 run -j vcpu show vm "$id" vcpu 0
 echo "# $out"

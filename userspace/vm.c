@@ -880,6 +880,7 @@ static const struct cli_attr vm_attrs[] = {
 	{ "dead", NULL, DUET_A_VM_DEAD, CLI_BOOL },
 	{ "create-time", NULL, DUET_A_VM_CREATE_TIME, CLI_U64 },
 	{ "bt-detect", NULL, DUET_A_VM_BT_DETECT, CLI_BOOL },
+	{ "max-stall-us", NULL, DUET_A_VM_MAX_STALL_US, CLI_U32 },
 };
 
 /* vm-get dump: the id of the VM this process created. */
@@ -1059,6 +1060,12 @@ static const struct cli_attr vm_stats_attrs[] = {
 	{ "pages-pinned", NULL, DUET_A_VM_STATS_PAGES_PINNED, CLI_U64 },
 	{ "pages-mapped-4k", NULL, DUET_A_VM_STATS_PAGES_MAPPED_4K, CLI_U64 },
 	{ "pages-mapped-2m", NULL, DUET_A_VM_STATS_PAGES_MAPPED_2M, CLI_U64 },
+	{ "stalls", NULL, DUET_A_VM_STATS_STALLS, CLI_U64 },
+	{ "stall-ns", NULL, DUET_A_VM_STATS_STALL_NS, CLI_U64 },
+	{ "stall-max-ns", NULL, DUET_A_VM_STATS_STALL_MAX_NS, CLI_U64 },
+	{ "stall-timeouts", NULL, DUET_A_VM_STATS_STALL_TIMEOUTS, CLI_U64 },
+	{ "stall-wait-timeouts", NULL, DUET_A_VM_STATS_STALL_WAIT_TIMEOUTS,
+	  CLI_U64 },
 };
 
 /* Every counter of the spec has its row: all but the pad attribute. */

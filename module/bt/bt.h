@@ -127,6 +127,30 @@ unsigned int duet_bt_cache_invalidate(struct duet_bt_cache *cache, u64 gfn);
 /* Drop every block (a segment was registered or removed). */
 void duet_bt_cache_flush(struct duet_bt_cache *cache);
 
+/*
+ * bt/stall.c: the per-VM stall barrier.  @self is the vCPU that takes it
+ * (the caller's own, from its thread), or NULL for a caller that is not a
+ * vCPU.  They may sleep; call them without locks held, mmu_lock included.
+ *
+ * duet_stall_begin() waits for its turn (a requester is not in guest mode
+ * meanwhile), then kicks every other vCPU of @vm out of guest mode and
+ * waits, bounded, until none is in it: 0 with the barrier held, -EINTR
+ * (signal while waiting for its turn) or -ETIMEDOUT (a vCPU did not leave
+ * guest mode in time; counted) without it.  duet_stall_check(), between
+ * blocks: whether @self still holds the barrier; false once the VM's
+ * maximum stall time has passed, the barrier then released and the event
+ * counted.  duet_stall_end() releases it (nothing if it was released by
+ * the limit).
+ *
+ * A vCPU that runs guest code outside hardware (BT) counts as in guest
+ * mode only if it says so as the backends do: smp_store_mb() of
+ * IN_GUEST_MODE to vcpu->mode, then duet_vcpu_should_leave(), which it
+ * also checks between blocks; OUTSIDE_GUEST_MODE when it stops.
+ */
+int duet_stall_begin(struct duet_vm *vm, struct duet_vcpu *self);
+bool duet_stall_check(struct duet_vm *vm, struct duet_vcpu *self);
+void duet_stall_end(struct duet_vm *vm, struct duet_vcpu *self);
+
 /* bt/exec.c */
 enum duet_bt_exit duet_bt_run(struct duet_bt_ctx *ctx,
 			      struct duet_bt_state *st, u64 budget);

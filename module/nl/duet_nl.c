@@ -53,9 +53,10 @@ const struct nla_policy duet_vcpu_set_nl_policy[DUET_A_VCPU_EXEC_MODE + 1] = {
 };
 
 /* DUET_CMD_VM_SET - do */
-const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_BT_DETECT + 1] = {
+const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_MAX_STALL_US + 1] = {
 	[DUET_A_VM_ID] = { .type = NLA_U32, },
 	[DUET_A_VM_BT_DETECT] = { .type = NLA_U8, },
+	[DUET_A_VM_MAX_STALL_US] = { .type = NLA_U32, },
 };
 
 /* DUET_CMD_BT_SEGMENT_ADD - do */
@@ -77,8 +78,14 @@ const struct nla_policy duet_bt_segment_get_nl_policy[DUET_A_BT_SEGMENT_ID + 1] 
 	[DUET_A_BT_SEGMENT_ID] = { .type = NLA_U32, },
 };
 
+/* DUET_CMD_VM_STALL - do */
+const struct nla_policy duet_vm_stall_nl_policy[DUET_A_VM_STALL_US + 1] = {
+	[DUET_A_VM_ID] = { .type = NLA_U32, },
+	[DUET_A_VM_STALL_US] = { .type = NLA_U32, },
+};
+
 /* Ops table for duet */
-const struct genl_ops duet_nl_ops[10] = {
+const struct genl_ops duet_nl_ops[11] = {
 	{
 		.cmd		= DUET_CMD_CAPS_GET,
 		.doit		= duet_nl_caps_get_doit,
@@ -124,7 +131,7 @@ const struct genl_ops duet_nl_ops[10] = {
 		.cmd		= DUET_CMD_VM_SET,
 		.doit		= duet_nl_vm_set_doit,
 		.policy		= duet_vm_set_nl_policy,
-		.maxattr	= DUET_A_VM_BT_DETECT,
+		.maxattr	= DUET_A_VM_MAX_STALL_US,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{
@@ -147,6 +154,13 @@ const struct genl_ops duet_nl_ops[10] = {
 		.dumpit		= duet_nl_bt_segment_get_dumpit,
 		.policy		= duet_bt_segment_get_nl_policy,
 		.maxattr	= DUET_A_BT_SEGMENT_ID,
+	},
+	{
+		.cmd		= DUET_CMD_VM_STALL,
+		.doit		= duet_nl_vm_stall_doit,
+		.policy		= duet_vm_stall_nl_policy,
+		.maxattr	= DUET_A_VM_STALL_US,
+		.flags		= GENL_ADMIN_PERM,
 	},
 };
 

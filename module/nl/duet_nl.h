@@ -25,7 +25,7 @@ extern const struct nla_policy duet_vcpu_translate_nl_policy[DUET_A_MEM_ACCESS +
 
 extern const struct nla_policy duet_vcpu_set_nl_policy[DUET_A_VCPU_EXEC_MODE + 1];
 
-extern const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_BT_DETECT + 1];
+extern const struct nla_policy duet_vm_set_nl_policy[DUET_A_VM_MAX_STALL_US + 1];
 
 extern const struct nla_policy duet_bt_segment_add_nl_policy[DUET_A_BT_SEGMENT_LEN + 1];
 
@@ -33,8 +33,10 @@ extern const struct nla_policy duet_bt_segment_del_nl_policy[DUET_A_BT_SEGMENT_I
 
 extern const struct nla_policy duet_bt_segment_get_nl_policy[DUET_A_BT_SEGMENT_ID + 1];
 
+extern const struct nla_policy duet_vm_stall_nl_policy[DUET_A_VM_STALL_US + 1];
+
 /* Ops table for duet */
-extern const struct genl_ops duet_nl_ops[10];
+extern const struct genl_ops duet_nl_ops[11];
 
 int duet_nl_caps_get_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_vm_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -50,6 +52,7 @@ int duet_nl_bt_segment_del_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_bt_segment_get_doit(struct sk_buff *skb, struct genl_info *info);
 int duet_nl_bt_segment_get_dumpit(struct sk_buff *skb,
 				  struct netlink_callback *cb);
+int duet_nl_vm_stall_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	DUET_NLGRP_MONITOR,

@@ -62,6 +62,11 @@ static const struct duet_nl_counter duet_nl_vm_counters[] = {
 	DUET_NL_VM_STAT(PAGES_PINNED, pages_pinned),
 	DUET_NL_VM_STAT(PAGES_MAPPED_4K, pages_mapped_4k),
 	DUET_NL_VM_STAT(PAGES_MAPPED_2M, pages_mapped_2m),
+	DUET_NL_VM_STAT(STALLS, stalls),
+	DUET_NL_VM_STAT(STALL_NS, stall_ns),
+	DUET_NL_VM_STAT(STALL_MAX_NS, stall_max_ns),
+	DUET_NL_VM_STAT(STALL_TIMEOUTS, stall_timeouts),
+	DUET_NL_VM_STAT(STALL_WAIT_TIMEOUTS, stall_wait_timeouts),
 };
 
 static const struct duet_nl_counter duet_nl_vcpu_counters[] = {
@@ -255,7 +260,8 @@ static int duet_nl_fill_vm(struct sk_buff *msg, struct duet_vm *vm,
 	    nla_put_u8(msg, DUET_A_VM_BT_DETECT, READ_ONCE(vm->bt_detect)) ||
 	    duet_nl_put_counters(msg, DUET_A_VM_STATS, DUET_A_VM_STATS_PAD,
 				 &info.stats, duet_nl_vm_counters,
-				 ARRAY_SIZE(duet_nl_vm_counters)))
+				 ARRAY_SIZE(duet_nl_vm_counters)) ||
+	    nla_put_u32(msg, DUET_A_VM_MAX_STALL_US, info.max_stall_us))
 		goto err_cancel;
 
 	genlmsg_end(msg, hdr);
@@ -347,6 +353,62 @@ int duet_nl_vm_get_doit(struct sk_buff *skb, struct genl_info *info)
 err_free_msg:
 	nlmsg_free(msg);
 err_put_vm:
+	duet_vm_put(vm);
+	return err;
+}
+
+/*
+ * The VM named by the required id of a vm-set or vm-stall request, and
+ * the required attribute @type; NULL (extack set, *@err the errno) when
+ * either is missing or the VM unknown.
+ */
+static struct duet_vm *duet_nl_vm_request(struct genl_info *info, int type,
+					  int *err)
+{
+	struct duet_vm *vm;
+
+	*err = -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VM_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return NULL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, type)) {
+		NL_SET_ERR_MSG(info->extack, "missing attribute");
+		return NULL;
+	}
+	*err = -ENOENT;
+	vm = duet_nl_find_vm(genl_info_net(info), info->attrs[DUET_A_VM_ID],
+			     info->extack);
+	if (vm)
+		*err = 0;
+	return vm;
+}
+
+/*
+ * Holds the VM's vCPUs out of guest mode from this thread; the reference
+ * keeps the VM alive meanwhile, even if every fd of it is closed.
+ */
+int duet_nl_vm_stall_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[DUET_A_VM_STALL_US];
+	struct duet_vm *vm;
+	u32 us;
+	int err;
+
+	vm = duet_nl_vm_request(info, DUET_A_VM_STALL_US, &err);
+	if (!vm)
+		return err;
+	us = nla_get_u32(attr);
+	if (!us || us > DUET_STALL_MAX_US) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "stall-us must be 1 to 1000000");
+		err = -EINVAL;
+	} else {
+		err = duet_stall_hold(vm, us);
+		if (err == -ETIMEDOUT)
+			NL_SET_ERR_MSG(info->extack,
+				       "a vCPU did not leave guest mode in time");
+	}
 	duet_vm_put(vm);
 	return err;
 }
@@ -815,13 +877,21 @@ int duet_nl_vcpu_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* Mutating: admin-perm in the spec, checked by the core. */
 int duet_nl_vm_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *detect = info->attrs[DUET_A_VM_BT_DETECT];
+	struct nlattr *max = info->attrs[DUET_A_VM_MAX_STALL_US];
 	struct duet_vm *vm;
+	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, DUET_A_VM_ID)) {
 		NL_SET_ERR_MSG(info->extack, "missing VM id");
+		return -EINVAL;
+	}
+	if (!detect && !max) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: bt-detect or max-stall-us");
 		return -EINVAL;
 	}
 	if (detect && nla_get_u8(detect) > 1) {
@@ -832,11 +902,20 @@ int duet_nl_vm_set_doit(struct sk_buff *skb, struct genl_info *info)
 			     info->extack);
 	if (!vm)
 		return -ENOENT;
+	if (max) {
+		err = duet_stall_set_max(vm, nla_get_u32(max));
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(info->extack, max,
+					    "max-stall-us must be 1 to 1000000");
+			goto out_put;
+		}
+	}
 	/* Read by the translator without a lock, at each translation. */
 	if (detect)
 		WRITE_ONCE(vm->bt_detect, nla_get_u8(detect));
+out_put:
 	duet_vm_put(vm);
-	return 0;
+	return err;
 }
 
 /*

@@ -609,6 +609,9 @@ int nl_vm_parse(const struct nlmsghdr *nlh, struct nl_vm *vm)
 	if (!r && tb[DUET_A_VM_CREATE_TIME])
 		r = nla_get_exact(tb[DUET_A_VM_CREATE_TIME], &vm->create_time,
 				  sizeof(vm->create_time));
+	if (!r && tb[DUET_A_VM_MAX_STALL_US])
+		r = nla_get_exact(tb[DUET_A_VM_MAX_STALL_US], &vm->max_stall_us,
+				  sizeof(vm->max_stall_us));
 	if (!r && tb[DUET_A_VM_STATS]) {
 		vm->has_stats = true;
 		r = nl_parse_counters(tb[DUET_A_VM_STATS], DUET_A_VM_STATS_MAX,
@@ -666,6 +669,28 @@ int _nl_vm_get(struct nl_sock *nl, __u16 family, __u32 id, struct nl_vm *vm,
 	if (!rep->nlh)
 		return -ENODATA;
 	return nl_vm_parse(rep->nlh, vm);
+}
+
+int _nl_vm_set_max_stall(struct nl_sock *nl, __u16 family, __u32 id,
+			 __u32 us, struct nl_reply *rep)
+{
+	struct nl_msg req;
+
+	nl_msg_init(&req, family, DUET_CMD_VM_SET, DUET_FAMILY_VERSION);
+	nl_put_u32(&req, DUET_A_VM_ID, id);
+	nl_put_u32(&req, DUET_A_VM_MAX_STALL_US, us);
+	return _nl_request(nl, &req, rep);
+}
+
+int _nl_vm_stall(struct nl_sock *nl, __u16 family, __u32 id, __u32 us,
+		 struct nl_reply *rep)
+{
+	struct nl_msg req;
+
+	nl_msg_init(&req, family, DUET_CMD_VM_STALL, DUET_FAMILY_VERSION);
+	nl_put_u32(&req, DUET_A_VM_ID, id);
+	nl_put_u32(&req, DUET_A_VM_STALL_US, us);
+	return _nl_request(nl, &req, rep);
 }
 
 int _nl_vcpu_get(struct nl_sock *nl, __u16 family, __u32 vm_id, __u32 id,

@@ -188,6 +188,7 @@ struct nl_vm {
 	__u32 id, pid, nr_vcpus, nr_memslots, flags;
 	__u8 dead;
 	__u64 memory_size, create_time;
+	__u32 max_stall_us;
 	bool has_stats;
 	unsigned int nr_stats;
 	__u64 stats[DUET_A_VM_STATS_MAX + 1];
@@ -209,6 +210,12 @@ int nl_vcpu_parse(const struct nlmsghdr *nlh, struct nl_vcpu *vcpu);
 /* vm-get of @id: 0 and @vm, or -errno and @rep->extack. */
 int _nl_vm_get(struct nl_sock *nl, __u16 family, __u32 id, struct nl_vm *vm,
 	       struct nl_reply *rep);
+/* vm-set of max-stall-us; 0 or -errno and @rep->extack. */
+int _nl_vm_set_max_stall(struct nl_sock *nl, __u16 family, __u32 id,
+			 __u32 us, struct nl_reply *rep);
+/* vm-stall for @us microseconds: answered after the release. */
+int _nl_vm_stall(struct nl_sock *nl, __u16 family, __u32 id, __u32 us,
+		 struct nl_reply *rep);
 /* vcpu-get of vCPU @id of VM @vm_id. */
 int _nl_vcpu_get(struct nl_sock *nl, __u16 family, __u32 vm_id, __u32 id,
 		 struct nl_vcpu *vcpu, struct nl_reply *rep);
