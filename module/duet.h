@@ -265,6 +265,7 @@ struct duet_vm {
 	void *arch;			/* backend state (nested page tables) */
 	/* Binary translator (bt/): netlink vm-set and bt-segment-*. */
 	bool bt_detect;			/* dynamic vulnerable-segment detection */
+	struct duet_bt_cache *bt_cache;	/* translations (bt/cache.c), or NULL */
 	struct duet_bt_segments *bt_segments;	/* bt/segment.c */
 };
 
@@ -428,6 +429,10 @@ bool duet_msr_efer_valid(u64 cur, u64 val, u64 allowed, bool paging,
 u64 duet_msr_efer_value(u64 cur, u64 val, bool host_initiated);
 int duet_msr_index_list_to_user(void __user *argp);
 int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
+/* bt/run.c */
+int duet_bt_vcpu_run(struct duet_vcpu *vcpu);
+void duet_bt_vcpu_close_segment(struct duet_vcpu *vcpu);
+
 /* bt/stall.c: the stall barrier; see there and bt/bt.h. */
 #define DUET_STALL_DEFAULT_MAX_US	50000
 #define DUET_STALL_MAX_US		1000000	/* bound of max-stall-us, vm-stall */

@@ -343,6 +343,20 @@ static bool duet_vcpu_take_kick(struct duet_vcpu *vcpu)
  * (duet_vcpu_should_leave()) or an exit needs preemption on; here the
  * thread reschedules, and signals and kicks end DUET_RUN.
  */
+/*
+ * One trip through the backend's run loop, or through the binary
+ * translator (bt/run.c) for a vCPU in BT mode or on a detour into a
+ * vulnerable segment.
+ */
+static int duet_vcpu_run_once(struct duet_vcpu *vcpu)
+{
+	vcpu->bt_active = READ_ONCE(vcpu->exec_mode) == DUET_EXEC_MODE_BT ||
+			  vcpu->bt_detour;
+	if (vcpu->bt_active)
+		return duet_bt_vcpu_run(vcpu);
+	return duet_ops->vcpu_run(vcpu);
+}
+
 static int duet_vcpu_run(struct duet_vcpu *vcpu)
 {
 	struct duet_run *run = vcpu->run;
@@ -385,10 +399,12 @@ static int duet_vcpu_run(struct duet_vcpu *vcpu)
 			continue;
 		}
 
-		r = duet_ops->vcpu_run(vcpu);
+		r = duet_vcpu_run_once(vcpu);
 		if (r <= 0)
 			break;
 	}
+	/* Never leave the other vCPUs held while this one is in userspace. */
+	duet_bt_vcpu_close_segment(vcpu);
 out:
 	if (r == 0)
 		vcpu->stats.userspace_exits++;

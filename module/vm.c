@@ -51,6 +51,8 @@ static void duet_vm_free(struct kref *kref)
 	}
 	duet_ops->vm_destroy(vm);
 	duet_bt_segments_destroy(vm);
+	if (vm->bt_cache)
+		duet_bt_cache_destroy(vm->bt_cache);
 	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);

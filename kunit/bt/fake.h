@@ -119,13 +119,14 @@ static inline bool fake_leave(struct duet_bt_ctx *ctx)
 	return to_fake(ctx)->leave;
 }
 
-static inline void fake_segment_enter(struct duet_bt_ctx *ctx, u64 rip, u32 id)
+static inline int fake_segment_enter(struct duet_bt_ctx *ctx, u64 rip, u32 id)
 {
 	struct bt_fake *f = to_fake(ctx);
 
 	f->enters++;
 	f->enter_rip = rip;
 	f->enter_id = id;
+	return 0;
 }
 
 static inline void fake_segment_exit(struct duet_bt_ctx *ctx, u64 rip)

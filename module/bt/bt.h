@@ -90,9 +90,11 @@ struct duet_bt_ops {
 	 * A vulnerable segment starts before the instruction at @rip (enter)
 	 * or ended before it (exit): bt/run.c takes and releases the stall
 	 * barrier.  @id: the registered segment, or 0 for one the translator
-	 * found by itself.
+	 * found by itself.  Enter returns 0, or non-zero when the barrier
+	 * could not be taken: the run then stops before @rip with
+	 * DUET_BT_EXIT_LEAVE and the segment is not entered.
 	 */
-	void (*segment_enter)(struct duet_bt_ctx *ctx, u64 rip, u32 id);
+	int (*segment_enter)(struct duet_bt_ctx *ctx, u64 rip, u32 id);
 	void (*segment_exit)(struct duet_bt_ctx *ctx, u64 rip);
 };
 

@@ -1361,21 +1361,26 @@ EXPORT_SYMBOL_IF_DUET_KUNIT(duet_bt_prepare);
 
 enum { BT_CONTINUE = -1 };
 
-/* Open or close a vulnerable segment before the instruction @bi. */
-static void bt_segment(struct duet_bt_exec *x, const struct duet_bt_insn *bi)
+/*
+ * Open or close a vulnerable segment before the instruction @bi; non-zero
+ * when the caller could not open it (the run stops before @bi).
+ */
+static int bt_segment(struct duet_bt_exec *x, const struct duet_bt_insn *bi)
 {
 	struct duet_bt_ctx *ctx = x->ctx;
 
 	if (bi->vuln == ctx->in_segment)
-		return;
+		return 0;
 	if (bi->vuln) {
-		if (ctx->ops->segment_enter)
-			ctx->ops->segment_enter(ctx, bi->insn.rip, bi->seg_id);
+		if (ctx->ops->segment_enter &&
+		    ctx->ops->segment_enter(ctx, bi->insn.rip, bi->seg_id))
+			return 1;
 		ctx->stats->segments_entered++;
 	} else if (ctx->ops->segment_exit) {
 		ctx->ops->segment_exit(ctx, bi->insn.rip);
 	}
 	ctx->in_segment = bi->vuln;
+	return 0;
 }
 
 /*
@@ -1395,7 +1400,8 @@ static int bt_run_block(struct duet_bt_exec *x, struct duet_bt_block *blk,
 
 		if (*done >= budget)
 			return DUET_BT_EXIT_BUDGET;
-		bt_segment(x, bi);
+		if (bt_segment(x, bi))
+			return DUET_BT_EXIT_LEAVE;
 		r = bi->fn(x, bi);
 		switch (r) {
 		case DUET_BT_NEXT:

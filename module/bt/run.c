@@ -89,25 +89,37 @@ static u32 bt_segment_at(struct duet_bt_ctx *ctx, u64 rip, u64 *end)
 	return duet_bt_segment_at(to_bvc(ctx)->vcpu->vm, rip, end);
 }
 
+/*
+ * Between blocks: the scheduler, a signal, a kick or another vCPU's stall
+ * barrier wants the thread.  A segment held past the VM's time limit goes
+ * on without the barrier (duet_stall_check() releases and counts it).
+ */
 static bool bt_leave(struct duet_bt_ctx *ctx)
 {
 	struct duet_vcpu *vcpu = to_bvc(ctx)->vcpu;
 
-	/* A segment past the VM's time limit goes on without the barrier. */
 	if (ctx->in_segment)
-		duet_stall_check(vcpu);
+		duet_stall_check(vcpu->vm, vcpu);
 	return duet_vcpu_must_yield(vcpu);
 }
 
-static void bt_segment_enter(struct duet_bt_ctx *ctx, u64 rip, u32 id)
+/*
+ * A segment starts: take the barrier first.  Refused (a signal while
+ * waiting for its turn, or a vCPU that would not leave guest mode): stop
+ * before the segment; the run loop comes back to it.
+ */
+static int bt_segment_enter(struct duet_bt_ctx *ctx, u64 rip, u32 id)
 {
 	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
+	int r;
 
+	r = duet_stall_begin(b->vcpu->vm, b->vcpu);
+	if (r)
+		return r;
 	b->entered = true;
-	b->vcpu->stats.bt.segments_entered++;
 	if (id)
 		duet_bt_segment_hit(b->vcpu->vm, id);
-	duet_stall_begin(b->vcpu->vm, b->vcpu);
+	return 0;
 }
 
 static void bt_segment_exit(struct duet_bt_ctx *ctx, u64 rip)
@@ -191,7 +203,20 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 
 	duet_ops->bt_get_state(vcpu, &st);
 	bt_walk_mode(vcpu, &st, &b.mode);
+	/*
+	 * Guest code runs here as it would in hardware: in guest mode for the
+	 * kicks and the stall barrier of other vCPUs, published as the
+	 * backends publish it before an entry, and checked between blocks
+	 * (bt_leave()).
+	 */
+	WRITE_ONCE(vcpu->cpu, raw_smp_processor_id());
+	smp_store_mb(vcpu->mode, IN_GUEST_MODE);
+	if (duet_vcpu_must_yield(vcpu)) {
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		return 1;
+	}
 	why = duet_bt_run(&b.ctx, &st, DUET_BT_BUDGET);
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	duet_ops->bt_set_state(vcpu, &st);
 	vcpu->bt_in_segment = b.ctx.in_segment;
 
