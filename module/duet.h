@@ -15,7 +15,10 @@
 #include <uapi/linux/duet.h>
 #include <uapi/linux/duet_netlink.h>
 
+#include "mmu/trace.h"
+
 struct net;
+struct duet_npt;
 
 #define DUET_NAME "duet"
 
@@ -179,6 +182,25 @@ struct duet_vcpu {
 	/* Written by the vCPU's thread, read by introspection. */
 	seqlock_t paging_lock;
 	struct duet_vcpu_paging paging;
+	/*
+	 * Divert to the binary translator (mmu/trace.h).  A fetch from a
+	 * page whose execution a BT segment traces (DUET_TRACE_EXEC) makes
+	 * the backend's nested-fault handler set @bt_divert, the guest's
+	 * RIP (the instruction that was to run; nothing of it ran) in
+	 * @bt_divert_rip and the faulting guest-physical address in
+	 * @bt_divert_gpa, and return 1 without re-entering the guest: its
+	 * vcpu_run() returns 1 to duet_vcpu_run().  The glue (bt/run.c)
+	 * checks @bt_divert there before it calls vcpu_run() again, clears
+	 * it and runs the vCPU in BT from @bt_divert_rip.  The trace stays:
+	 * the vCPU must not go back to hardware while its RIP is in that
+	 * page, or it diverts again at once (without the glue, vcpu_run()
+	 * would be called again and fault again, ending only on a signal
+	 * or kick).  An event the exit interrupted stays queued in the
+	 * backend for the next entry (EXITINTINFO / IDT-vectoring).
+	 */
+	bool bt_divert;
+	u64 bt_divert_rip;
+	u64 bt_divert_gpa;
 };
 
 /* A memory slot (module/gmem/memslot.c). */
@@ -215,6 +237,8 @@ struct duet_vm {
 	u32 flags;			/* DUET_VM_* from DUET_CREATE_VM */
 	bool dead;			/* shut down: no vCPU runs again */
 	void *arch;			/* backend state (nested page tables) */
+	struct duet_npt *npt;		/* the backend's nested page tables */
+	struct duet_trace trace;	/* traced pages (mmu/trace.h), mmu_lock */
 };
 
 /*

@@ -49,6 +49,7 @@ static void duet_vm_free(struct kref *kref)
 		vm->slots[i] = NULL;
 	}
 	duet_ops->vm_destroy(vm);
+	duet_trace_destroy(&vm->trace);
 	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -184,6 +185,7 @@ int duet_vm_create(u32 flags)
 		return -ENOMEM;
 	kref_init(&vm->kref);
 	mutex_init(&vm->mmu_lock);
+	duet_trace_init(&vm->trace);
 	vm->flags = flags;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
@@ -214,6 +216,7 @@ int duet_vm_create(u32 flags)
 err_vm_destroy:
 	duet_ops->vm_destroy(vm);
 err_free_vm:
+	duet_trace_destroy(&vm->trace);
 	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);
