@@ -18,8 +18,10 @@
 #include <uapi/linux/duet_netlink.h>
 
 #include "bt/bt.h"
+#include "mmu/trace.h"
 
 struct net;
+struct duet_npt;
 
 #define DUET_NAME "duet"
 
@@ -198,6 +200,28 @@ struct duet_vcpu {
 	u64 bt_step_rip;
 	bool bt_detour;			/* hardware mode, in BT for a segment */
 	bool bt_in_segment;		/* holds the stall barrier */
+	/*
+	 * Divert to the binary translator (mmu/trace.h).  A fetch from a
+	 * page whose execution a BT segment traces (DUET_TRACE_EXEC) makes
+	 * the backend's nested-fault handler set @bt_divert, the guest's
+	 * RIP (the instruction that was to run; nothing of it ran) in
+	 * @bt_divert_rip and the faulting guest-physical address in
+	 * @bt_divert_gpa, and return 1 without re-entering the guest: its
+	 * vcpu_run() returns 1 to duet_vcpu_run().  The glue (bt/run.c)
+	 * checks @bt_divert there before it calls vcpu_run() again, clears
+	 * it and runs the vCPU in BT from @bt_divert_rip.  The trace stays:
+	 * the vCPU must not go back to hardware while its RIP is in that
+	 * page, or it diverts again at once (without the glue, vcpu_run()
+	 * would be called again and fault again, ending only on a signal
+	 * or kick).  An event the exit interrupted stays queued in the
+	 * backend for the next entry (EXITINTINFO / IDT-vectoring).
+	 */
+	bool bt_divert;
+	u64 bt_divert_rip;
+	u64 bt_divert_gpa;
+	/* A page a BT hardware step may run from (duet_npt_grant_step()). */
+	bool bt_grant;
+	u64 bt_grant_gfn;
 };
 
 /* A memory slot (module/gmem/memslot.c). */
@@ -267,6 +291,8 @@ struct duet_vm {
 	bool bt_detect;			/* dynamic vulnerable-segment detection */
 	struct duet_bt_cache *bt_cache;	/* translations (bt/cache.c), or NULL */
 	struct duet_bt_segments *bt_segments;	/* bt/segment.c */
+	struct duet_npt *npt;		/* the backend's nested page tables */
+	struct duet_trace trace;	/* traced pages (mmu/trace.h), mmu_lock */
 };
 
 /*
@@ -432,6 +458,7 @@ int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
 /* bt/run.c */
 int duet_bt_vcpu_run(struct duet_vcpu *vcpu);
 void duet_bt_vcpu_close_segment(struct duet_vcpu *vcpu);
+int duet_bt_segment_trace(struct duet_vm *vm, u64 start, u64 len, bool add);
 
 /* bt/stall.c: the stall barrier; see there and bt/bt.h. */
 #define DUET_STALL_DEFAULT_MAX_US	50000

@@ -26,6 +26,7 @@
 
 struct duet_caps duet_caps __read_mostly;
 const struct duet_arch_ops *duet_ops __read_mostly;
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_ops);
 
 static DEFINE_PER_CPU(bool, duet_cpu_enabled);
 static atomic_t duet_nr_enabled = ATOMIC_INIT(0);

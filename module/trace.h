@@ -89,6 +89,35 @@ TRACE_EVENT(duet_entry_check,
 	    TP_printk("vcpu=%u check=%s", __entry->vcpu, __entry->check)
 );
 
+/* Binary translation (bt/): a block translated, translations dropped. */
+TRACE_EVENT(duet_bt_translate,
+	    TP_PROTO(u32 vcpu, u64 rip, u64 gpa, unsigned int nr_insns),
+	    TP_ARGS(vcpu, rip, gpa, nr_insns),
+	    TP_STRUCT__entry(__field(u32, vcpu)
+			     __field(u64, rip)
+			     __field(u64, gpa)
+			     __field(unsigned int, nr_insns)),
+	    TP_fast_assign(__entry->vcpu = vcpu;
+			   __entry->rip = rip;
+			   __entry->gpa = gpa;
+			   __entry->nr_insns = nr_insns;),
+	    TP_printk("vcpu=%u rip=%#llx gpa=%#llx insns=%u", __entry->vcpu,
+		      __entry->rip, __entry->gpa, __entry->nr_insns)
+);
+
+TRACE_EVENT(duet_bt_invalidate,
+	    TP_PROTO(u32 vm, u64 gfn, unsigned int nr_blocks),
+	    TP_ARGS(vm, gfn, nr_blocks),
+	    TP_STRUCT__entry(__field(u32, vm)
+			     __field(u64, gfn)
+			     __field(unsigned int, nr_blocks)),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->gfn = gfn;
+			   __entry->nr_blocks = nr_blocks;),
+	    TP_printk("vm=%u gfn=%#llx blocks=%u", __entry->vm, __entry->gfn,
+		      __entry->nr_blocks)
+);
+
 TRACE_EVENT(duet_userspace_exit,
 	    TP_PROTO(u32 vcpu, u32 reason, int ret),
 	    TP_ARGS(vcpu, reason, ret),

@@ -350,6 +350,11 @@ static bool duet_vcpu_take_kick(struct duet_vcpu *vcpu)
  */
 static int duet_vcpu_run_once(struct duet_vcpu *vcpu)
 {
+	/* A fetch from a segment's page in hardware: BT takes over there. */
+	if (vcpu->bt_divert) {
+		vcpu->bt_divert = false;
+		vcpu->bt_detour = true;
+	}
 	vcpu->bt_active = READ_ONCE(vcpu->exec_mode) == DUET_EXEC_MODE_BT ||
 			  vcpu->bt_detour;
 	if (vcpu->bt_active)

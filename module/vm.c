@@ -53,6 +53,7 @@ static void duet_vm_free(struct kref *kref)
 	duet_bt_segments_destroy(vm);
 	if (vm->bt_cache)
 		duet_bt_cache_destroy(vm->bt_cache);
+	duet_trace_destroy(&vm->trace);
 	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -190,6 +191,7 @@ int duet_vm_create(u32 flags)
 	kref_init(&vm->kref);
 	mutex_init(&vm->mmu_lock);
 	duet_stall_init(vm);
+	duet_trace_init(&vm->trace);
 	vm->flags = flags;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
@@ -225,6 +227,7 @@ err_vm_destroy:
 err_free_segments:
 	duet_bt_segments_destroy(vm);
 err_free_vm:
+	duet_trace_destroy(&vm->trace);
 	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);

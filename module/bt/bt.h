@@ -84,6 +84,13 @@ struct duet_bt_ops {
 	 * in *@end the first byte after it; 0 when none does.
 	 */
 	u32 (*segment_at)(struct duet_bt_ctx *ctx, u64 rip, u64 *end);
+	/*
+	 * Optional: code is about to be read from guest-physical page @gfn
+	 * for a translation; bt/run.c write-protects the page, so that a
+	 * guest write drops the translations from it
+	 * (duet_bt_cache_invalidate()).
+	 */
+	void (*code_page)(struct duet_bt_ctx *ctx, u64 gfn);
 	/* Checked between blocks: true to stop with DUET_BT_EXIT_LEAVE. */
 	bool (*leave)(struct duet_bt_ctx *ctx);
 	/*
@@ -115,6 +122,7 @@ struct duet_bt_ctx {
 	void *opaque;			/* the caller's (the vCPU) */
 	struct duet_bt_cache *cache;	/* the VM's translation cache */
 	struct duet_bt_stats *stats;
+	u32 id;				/* the vCPU's, for tracepoints */
 	bool detect;			/* dynamic vulnerable-segment detection */
 	bool in_segment;		/* between segment_enter and _exit */
 	struct duet_bt_fault fault;	/* out: DUET_BT_EXIT_FAULT */

@@ -135,6 +135,12 @@ unsigned int duet_bt_cache_invalidate(struct duet_bt_cache *cache, u64 gfn)
 			n++;
 		}
 	}
+	/*
+	 * A new generation even when nothing was cached yet: a block being
+	 * translated from bytes read before this write must not get in
+	 * (duet_bt_cache_insert()).
+	 */
+	WRITE_ONCE(cache->gen, cache->gen + 1);
 	spin_unlock(&cache->lock);
 	return n;
 }

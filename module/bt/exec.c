@@ -27,6 +27,7 @@
 #include "../duet.h"
 #include "../x86/emulate.h"
 #include "translate.h"
+#include "../trace.h"
 
 #define BT_ARITH	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
 			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
@@ -1468,13 +1469,19 @@ static int bt_get_block(struct duet_bt_exec *x, struct duet_bt_block **out,
 		*out = blk;
 		return 0;
 	}
-	since = *gen;
+	/* Protected before the bytes are read: a later write invalidates. */
+	if (ctx->ops->code_page)
+		ctx->ops->code_page(ctx, gpa >> PAGE_SHIFT);
+	since = duet_bt_cache_gen(ctx->cache);
 	r = duet_bt_translate(x, gpa, &blk);
 	if (r == DUET_BT_FAULT)
 		return DUET_BT_EXIT_FAULT;
 	if (r)
 		return DUET_BT_EXIT_ERROR;
+	if (ctx->ops->code_page && blk->gfn[1] != DUET_BT_NO_PAGE)
+		ctx->ops->code_page(ctx, blk->gfn[1]);
 	ctx->stats->blocks_translated++;
+	trace_duet_bt_translate(ctx->id, st->rip, gpa, blk->nr);
 	if (blk->gfn[0] == DUET_BT_NO_PAGE)
 		*out = blk;		/* not RAM: run once, never cached */
 	else

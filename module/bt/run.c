@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 
 #include "../duet.h"
+#include "../mmu/npt.h"
 #include "../x86/decode.h"
 #include "../trace.h"
 
@@ -129,7 +130,14 @@ static void bt_segment_exit(struct duet_bt_ctx *ctx, u64 rip)
 	duet_stall_end(vcpu->vm, vcpu);
 }
 
+static void bt_code_page(struct duet_bt_ctx *ctx, u64 gfn)
+{
+	duet_trace_add(to_bvc(ctx)->vcpu->vm, gfn, 1, DUET_TRACE_WRITE,
+		       DUET_TRACE_BT_CODE);
+}
+
 static const struct duet_bt_ops duet_bt_vcpu_ops = {
+	.code_page	= bt_code_page,
 	.translate	= bt_translate,
 	.read		= bt_read,
 	.write		= bt_write,
@@ -152,6 +160,35 @@ static void bt_walk_mode(struct duet_vcpu *vcpu, const struct duet_bt_state *st,
 	m->pkru = duet_fpu_guest_pkru(vcpu->fpu);
 }
 
+/*
+ * The guest wrote a page code was translated from (mmu_lock held): drop
+ * those translations; the write goes on and the page stays writable until
+ * code is translated from it again.
+ */
+static enum duet_trace_verdict bt_code_written(struct duet_vm *vm,
+					       void *opaque, u64 gfn,
+					       u64 first, u64 npages,
+					       unsigned int flag)
+{
+	struct duet_bt_cache *cache = opaque;
+	unsigned int i, n;
+
+	n = duet_bt_cache_invalidate(cache, gfn);
+	/* Counted on every vCPU's stats would race: count on vCPU 0's. */
+	for (i = 0; i < DUET_MAX_VCPUS && n; i++) {
+		if (vm->vcpus[i]) {
+			vm->vcpus[i]->stats.bt.invalidations += n;
+			break;
+		}
+	}
+	trace_duet_bt_invalidate(vm->id, gfn, n);
+	return DUET_TRACE_RETRY;
+}
+
+static const struct duet_trace_ops bt_code_trace_ops = {
+	.fault = bt_code_written,
+};
+
 /* The VM's translation cache, made on first use. */
 static struct duet_bt_cache *bt_vm_cache(struct duet_vm *vm)
 {
@@ -159,11 +196,18 @@ static struct duet_bt_cache *bt_vm_cache(struct duet_vm *vm)
 
 	if (cache)
 		return cache;
+	cache = duet_bt_cache_create();
+	if (!cache)
+		return NULL;
 	mutex_lock(&vm->mmu_lock);
-	if (!vm->bt_cache)
-		vm->bt_cache = duet_bt_cache_create();
-	cache = vm->bt_cache;
+	if (vm->bt_cache) {
+		mutex_unlock(&vm->mmu_lock);
+		duet_bt_cache_destroy(cache);
+		return vm->bt_cache;
+	}
+	WRITE_ONCE(vm->bt_cache, cache);
 	mutex_unlock(&vm->mmu_lock);
+	duet_trace_set_ops(vm, DUET_TRACE_BT_CODE, &bt_code_trace_ops, cache);
 	return cache;
 }
 
@@ -198,6 +242,7 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	if (!b.ctx.cache)
 		return -ENOMEM;
 	b.ctx.stats = &vcpu->stats.bt;
+	b.ctx.id = vcpu->id;
 	b.ctx.detect = READ_ONCE(vcpu->vm->bt_detect);
 	b.ctx.in_segment = vcpu->bt_in_segment;
 
@@ -245,5 +290,65 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	r = duet_ops->vcpu_run(vcpu);
 	/* Userspace, a kick or a signal may come first: the step is over. */
 	vcpu->bt_step = false;
+	duet_npt_revoke_step(vcpu);
+	return r;
+}
+
+/* Whether a registered segment has a byte in [@page, @page + PAGE_SIZE). */
+static bool bt_page_has_segment(struct duet_vm *vm, u64 page)
+{
+	struct duet_bt_segment_info info;
+	unsigned long id = 0;
+
+	for (; !duet_bt_segment_next(vm, &id, &info); id++)
+		if (info.start < page + PAGE_SIZE &&
+		    page < info.start + info.len)
+			return true;
+	return false;
+}
+
+/*
+ * Segment [@start, @start + @len) was registered (@add) or unregistered:
+ * take execution away from its pages in the nested page tables, or give
+ * it back to those no other segment needs, so that a vCPU running in
+ * hardware that fetches there comes to BT (mmu/trace.c), and drop the
+ * translations, whose segment marks changed.  Pages are found through the
+ * paging of vCPU 0 as of its last exit or DUET_SET_SREGS (linear ==
+ * physical without paging, or without a vCPU yet); a page its tables do
+ * not map yet is left alone, and only vCPUs in BT mode catch the segment
+ * there.
+ */
+int duet_bt_segment_trace(struct duet_vm *vm, u64 start, u64 len, bool add)
+{
+	struct duet_walk_result res;
+	struct duet_walk_mode m;
+	bool paging;
+	u64 page, gpa;
+	u8 cpl;
+	int r = 0;
+
+	paging = !duet_vcpu_walk_mode(vm, 0, &m, &cpl) && (m.cr0 & X86_CR0_PG);
+	for (page = start & PAGE_MASK; page - (start & PAGE_MASK) < len +
+	     (start & ~PAGE_MASK); page += PAGE_SIZE) {
+		if (!add && bt_page_has_segment(vm, page))
+			continue;
+		gpa = page;
+		if (paging) {
+			if (duet_walk(vm, &m, page, DUET_WALK_NO_AD, &res) ||
+			    res.fault)
+				continue;
+			gpa = res.gpa;
+		}
+		if (add)
+			r = duet_trace_add(vm, gpa >> PAGE_SHIFT, 1,
+					   DUET_TRACE_EXEC, DUET_TRACE_BT_SEGMENT);
+		else
+			r = duet_trace_del(vm, gpa >> PAGE_SHIFT, 1,
+					   DUET_TRACE_EXEC, DUET_TRACE_BT_SEGMENT);
+		if (r)
+			break;
+	}
+	if (READ_ONCE(vm->bt_cache))
+		duet_bt_cache_flush(vm->bt_cache);
 	return r;
 }

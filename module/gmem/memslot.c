@@ -98,6 +98,7 @@ void duet_slot_free(struct duet_vm *vm, struct duet_slot *slot)
 	kvfree(slot->pages);
 	kfree(slot);
 }
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_slot_free);
 
 /*
  * Pin the page behind @gfn of @slot; return it, or an ERR_PTR.  Called with

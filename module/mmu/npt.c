@@ -162,6 +162,7 @@ u64 duet_npt_lookup(struct duet_npt *npt, u64 gpa, int *level)
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_npt_lookup);
 
 #define PAGES_PER_2M	512
+static_assert(PAGES_PER_2M == DUET_TRACE_CHUNK_PAGES);
 
 /*
  * Can [gfn of @page rounded down to 2 MiB, + 2 MiB) be one nested 2 MiB
@@ -205,18 +206,28 @@ static struct page *npt_pin_2m(struct duet_vm *vm, struct duet_slot *slot,
 }
 
 /*
- * Map the page behind @gpa on a nested page fault (NPF or EPT violation),
- * as 2 MiB where the backing allows; the backend flushes nothing, as a
- * new mapping replaces no valid one.  Set *@mmio when no slot backs it, or when the guest
- * writes a read-only slot.
+ * Map the page behind @gpa on a nested page fault (NPF or EPT violation)
+ * of a write (@write), a fetch (@fetch) or a read, as 2 MiB where the
+ * backing and the traces (trace.h) allow, without the permissions traced.
+ * Set *@mmio when no slot backs it, or when the guest writes a read-only
+ * slot.  A traced access goes to its owners first (duet_trace_fault()):
+ * return DUET_NPT_FAULT_DIVERT, mapping nothing, when one diverts the
+ * vCPU; else 0 or -errno.
+ *
+ * The backend flushes nothing: a new mapping replaces either none or one
+ * of the same page with fewer permissions, which the CPU does not keep
+ * cached for the access that faulted (SDM "Invalidation of TLBs and
+ * Paging-Structure Caches"); a stale entry on another CPU can only fault
+ * once more and land here again.
  */
-int duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt, u64 gpa,
-		       bool write, bool *mmio)
+static int __duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt,
+				u64 gpa, bool write, bool fetch, bool grant_exec,
+				bool *mmio)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct duet_slot *slot;
 	struct page *page, *huge;
-	unsigned int prot = NPT_PROT_EXEC;
+	unsigned int prot = NPT_PROT_EXEC, prot_2m;
 	int r;
 
 	mutex_lock(&vm->mmu_lock);
@@ -224,6 +235,12 @@ int duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt, u64 gpa,
 	if (!slot || (write && (slot->flags & DUET_MEM_READONLY))) {
 		*mmio = true;
 		r = 0;
+		goto out_unlock;
+	}
+	/* A traced permission: RAM all the same, never MMIO. */
+	if (!grant_exec &&
+	    duet_trace_fault(vm, gfn, write, fetch) == DUET_TRACE_DIVERT) {
+		r = DUET_NPT_FAULT_DIVERT;
 		goto out_unlock;
 	}
 	page = duet_slot_pin(vm, slot, gfn);
@@ -234,23 +251,68 @@ int duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt, u64 gpa,
 	if (!(slot->flags & DUET_MEM_READONLY))
 		prot |= NPT_PROT_WRITE;
 
-	if (duet_caps.large_pages_2m && npt_can_map_2m(slot, gfn, page)) {
+	prot_2m = prot;
+	if (!grant_exec && duet_caps.large_pages_2m &&
+	    npt_can_map_2m(slot, gfn, page) &&
+	    duet_trace_prot_2m(&vm->trace, gfn, &prot_2m)) {
 		huge = npt_pin_2m(vm, slot, gfn);
 		if (huge &&
 		    !duet_npt_map(npt, (gfn & ~(u64)(PAGES_PER_2M - 1)) << PAGE_SHIFT,
-				  page_to_phys(huge), 2, prot)) {
+				  page_to_phys(huge), 2, prot_2m)) {
 			vm->stats.pages_mapped_2m++;
 			r = 0;
 			goto out_unlock;
 		}
 	}
 
-	r = duet_npt_map(npt, gfn << PAGE_SHIFT, page_to_phys(page),
-			 1, prot);
+	r = duet_npt_map(npt, gfn << PAGE_SHIFT, page_to_phys(page), 1,
+			 duet_trace_prot(&vm->trace, gfn, prot) |
+			 (grant_exec ? NPT_PROT_EXEC : 0));
 	if (!r)
 		vm->stats.pages_mapped_4k++;
 
 out_unlock:
 	mutex_unlock(&vm->mmu_lock);
 	return r;
+}
+
+int duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt, u64 gpa,
+		       bool write, bool fetch, bool *mmio)
+{
+	return __duet_npt_fault_map(vm, npt, gpa, write, fetch, false, mmio);
+}
+EXPORT_SYMBOL_IF_DUET_KUNIT(duet_npt_fault_map);
+
+/*
+ * A fetch that would divert a vCPU into BT comes from the one instruction
+ * BT asked hardware to run (struct duet_vcpu's bt_step): map that page
+ * executable for it, as a 4 KiB page, and remember it in @vcpu.  The run
+ * loop takes the permission back once the step is over
+ * (duet_npt_revoke_step()); meanwhile the page runs in hardware on any
+ * vCPU, outside the segment's barrier unless this vCPU holds it.
+ */
+int duet_npt_grant_step(struct duet_vcpu *vcpu, struct duet_npt *npt, u64 gpa)
+{
+	bool mmio = false;
+	int r;
+
+	r = __duet_npt_fault_map(vcpu->vm, npt, gpa, false, true, true, &mmio);
+	if (!r && !mmio) {
+		vcpu->bt_grant = true;
+		vcpu->bt_grant_gfn = gpa >> PAGE_SHIFT;
+	}
+	return r;
+}
+
+/* After a hardware step: unmap the page it was allowed to run. */
+void duet_npt_revoke_step(struct duet_vcpu *vcpu)
+{
+	struct duet_vm *vm = vcpu->vm;
+
+	if (!vcpu->bt_grant)
+		return;
+	vcpu->bt_grant = false;
+	mutex_lock(&vm->mmu_lock);
+	duet_ops->vm_unmap_range(vm, vcpu->bt_grant_gfn, 1);
+	mutex_unlock(&vm->mmu_lock);
 }

@@ -129,7 +129,12 @@ int duet_npt_map(struct duet_npt *npt, u64 gpa, u64 hpa, int level,
 bool duet_npt_unmap_range(struct duet_npt *npt, u64 gpa, u64 size);
 u64 duet_npt_lookup(struct duet_npt *npt, u64 gpa, int *level);
 struct duet_vm;
+/* duet_npt_fault_map(): the fetch hit a BT segment's exec trace. */
+#define DUET_NPT_FAULT_DIVERT	1
+struct duet_vcpu;
+int duet_npt_grant_step(struct duet_vcpu *vcpu, struct duet_npt *npt, u64 gpa);
+void duet_npt_revoke_step(struct duet_vcpu *vcpu);
 int duet_npt_fault_map(struct duet_vm *vm, struct duet_npt *npt, u64 gpa,
-		       bool write, bool *mmio);
+		       bool write, bool fetch, bool *mmio);
 
 #endif /* DUET_MMU_NPT_H */

@@ -1010,6 +1010,14 @@ int duet_nl_bt_segment_add_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_put_vm;
 	}
 
+	/* Hardware-mode vCPUs fetching there must come to BT. */
+	err = duet_bt_segment_trace(vm, seg.start, seg.len, true);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot trace the segment's pages");
+		goto err_del;
+	}
+
 	err = -ENOMEM;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -1026,6 +1034,7 @@ int duet_nl_bt_segment_add_doit(struct sk_buff *skb, struct genl_info *info)
 err_del:
 	/* No id for the caller: do not leave a segment it cannot name. */
 	duet_bt_segment_del(vm, seg.id);
+	duet_bt_segment_trace(vm, seg.start, seg.len, false);
 err_put_vm:
 	duet_vm_put(vm);
 	return err;
@@ -1033,7 +1042,10 @@ err_put_vm:
 
 int duet_nl_bt_segment_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct duet_bt_segment_info seg;
+	unsigned long next;
 	struct duet_vm *vm;
+	u32 id;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, DUET_A_BT_SEGMENT_ID)) {
@@ -1043,10 +1055,16 @@ int duet_nl_bt_segment_del_doit(struct sk_buff *skb, struct genl_info *info)
 	vm = duet_nl_segment_vm(info);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
-	err = duet_bt_segment_del(vm, nla_get_u32(info->attrs[DUET_A_BT_SEGMENT_ID]));
+	id = nla_get_u32(info->attrs[DUET_A_BT_SEGMENT_ID]);
+	next = id;
+	if (duet_bt_segment_next(vm, &next, &seg) || next != id)
+		seg.len = 0;
+	err = duet_bt_segment_del(vm, id);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DUET_A_BT_SEGMENT_ID],
 				    "no such segment");
+	if (!err && seg.len)
+		duet_bt_segment_trace(vm, seg.start, seg.len, false);
 	duet_vm_put(vm);
 	return err;
 }

@@ -19,6 +19,7 @@
 
 /* NPF exit_info_1 (APM "Nested versus Guest Page Faults"). */
 #define NPF_WRITE		BIT_ULL(1)
+#define NPF_FETCH		BIT_ULL(4)
 
 int svm_internal_error(struct vcpu_svm *svm, u32 suberror)
 {
@@ -151,7 +152,19 @@ static int npf_interception(struct vcpu_svm *svm)
 	int r;
 
 	svm->vcpu.stats.npt_faults++;
-	r = svm_npf_map(svm, c->exit_info_2, c->exit_info_1 & NPF_WRITE, &mmio);
+	r = svm_npf_map(svm, c->exit_info_2, c->exit_info_1 & NPF_WRITE,
+			c->exit_info_1 & NPF_FETCH, &mmio);
+	if (r == DUET_NPT_FAULT_DIVERT && svm->vcpu.bt_step)
+		/* BT's own step over an instruction of that page. */
+		r = duet_npt_grant_step(&svm->vcpu, &to_svm_vm(svm->vcpu.vm)->npt,
+					c->exit_info_2);
+	if (r == DUET_NPT_FAULT_DIVERT) {
+		/* A BT segment's page: see struct duet_vcpu's bt_divert. */
+		svm->vcpu.bt_divert = true;
+		svm->vcpu.bt_divert_rip = svm->vmcb->save.rip;
+		svm->vcpu.bt_divert_gpa = c->exit_info_2;
+		return 1;
+	}
 	if (r)
 		return r;
 	if (!mmio)
@@ -214,8 +227,9 @@ int svm_handle_exit(struct vcpu_svm *svm)
  * Map the page behind @gpa on a nested page fault (duet_npt_fault_map());
  * set *@mmio when it is not RAM the guest may access that way.
  */
-int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio)
+int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool fetch,
+		bool *mmio)
 {
 	return duet_npt_fault_map(svm->vcpu.vm, &to_svm_vm(svm->vcpu.vm)->npt,
-				  gpa, write, mmio);
+				  gpa, write, fetch, mmio);
 }

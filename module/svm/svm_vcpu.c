@@ -36,6 +36,7 @@ int svm_vm_init(struct duet_vm *vm)
 	svm_msrpm_init(svm_vm->msrpm);
 
 	vm->arch = svm_vm;
+	vm->npt = &svm_vm->npt;
 	return 0;
 
 err_destroy_npt:
@@ -53,6 +54,7 @@ void svm_vm_destroy(struct duet_vm *vm)
 	duet_npt_destroy(&svm_vm->npt);
 	kfree(svm_vm);
 	vm->arch = NULL;
+	vm->npt = NULL;
 }
 
 static void svm_flush_ipi(void *unused)

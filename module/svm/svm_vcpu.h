@@ -148,7 +148,8 @@ bool svm_skip_insn(struct vcpu_svm *svm);
 void svm_skip_decoded(struct vcpu_svm *svm, unsigned int len, bool mode64);
 int svm_internal_error(struct vcpu_svm *svm, u32 suberror);
 int svm_skip_failed(struct vcpu_svm *svm);
-int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool *mmio);
+int svm_npf_map(struct vcpu_svm *svm, u64 gpa, bool write, bool fetch,
+		bool *mmio);
 void svm_inject_gp(struct vcpu_svm *svm);
 
 /* msr.c */

@@ -195,7 +195,19 @@ static int handle_ept_violation(struct vcpu_vmx *vmx)
 		vmcs_set_bits(VMCS_GUEST_INTERRUPTIBILITY, GUEST_INTR_NMI);
 
 	r = duet_npt_fault_map(vmx->vcpu.vm, &to_vmx_vm(vmx->vcpu.vm)->ept,
-			       gpa, qual & EPT_VIOLATION_WRITE, &mmio);
+			       gpa, qual & EPT_VIOLATION_WRITE,
+			       qual & EPT_VIOLATION_FETCH, &mmio);
+	if (r == DUET_NPT_FAULT_DIVERT && vmx->vcpu.bt_step)
+		/* BT's own step over an instruction of that page. */
+		r = duet_npt_grant_step(&vmx->vcpu, &to_vmx_vm(vmx->vcpu.vm)->ept,
+					gpa);
+	if (r == DUET_NPT_FAULT_DIVERT) {
+		/* A BT segment's page: see struct duet_vcpu's bt_divert. */
+		vmx->vcpu.bt_divert = true;
+		vmx->vcpu.bt_divert_rip = vmcs_read(VMCS_GUEST_RIP);
+		vmx->vcpu.bt_divert_gpa = gpa;
+		return 1;
+	}
 	if (r)
 		return r;
 	if (!mmio)

@@ -77,6 +77,7 @@ int vmx_vm_init(struct duet_vm *vm)
 	vmx_msr_bitmap_init(vmx_vm->msr_bitmap);
 
 	vm->arch = vmx_vm;
+	vm->npt = &vmx_vm->ept;
 	return 0;
 
 err_destroy_ept:
@@ -94,6 +95,7 @@ void vmx_vm_destroy(struct duet_vm *vm)
 	duet_npt_destroy(&vmx_vm->ept);
 	kfree(vmx_vm);
 	vm->arch = NULL;
+	vm->npt = NULL;
 }
 
 static void vmx_flush_ipi(void *unused)
