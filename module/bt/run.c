@@ -101,6 +101,9 @@ static bool bt_leave(struct duet_bt_ctx *ctx)
 
 	if (ctx->in_segment)
 		duet_stall_check(vcpu->vm, vcpu);
+	/* A detour is over once its segment is: back to hardware. */
+	if (vcpu->bt_detour && !ctx->in_segment && to_bvc(ctx)->entered)
+		return true;
 	return duet_vcpu_must_yield(vcpu);
 }
 

@@ -17,6 +17,7 @@
 #include "guest.h"
 #include "longmode.h"
 #include "vm.h"
+#include "bt.h"
 
 /* Paging-structure entry bits (APM "Long-Mode Page Translation"). */
 #define PTE_P		0x001ULL
@@ -230,6 +231,7 @@ struct duet_test_vcpu *vm_vcpu_add(struct duet_test_vm *vm, unsigned int id,
 			 vcpu->fd, 0);
 	TEST_ASSERT(vcpu->run != MAP_FAILED, "mmap vCPU %u run area", id);
 	vm->vcpus[id] = vcpu;
+	vcpu_apply_test_exec_mode(vcpu);
 
 	if (!vm->mem)
 		return vcpu;

@@ -69,6 +69,7 @@ struct duet_test_vm {
 	__u64 mem_size;		/* 0: a bare VM without memory */
 	__u64 pool_next;		/* next free page of the pool */
 	__u64 idt_gpa;			/* the IDT (exception.h), or 0 */
+	__u32 nl_id;			/* its netlink id once known (bt.h), or 0 */
 	struct duet_test_vcpu *vcpus[DUET_MAX_VCPUS];
 };
 

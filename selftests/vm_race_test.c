@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The claim of the binary translator: a guest's concurrency bug made far
+ * less likely by the hypervisor.  Every vCPU increments one shared counter
+ * with an unlocked load, a short delay and a store (a lost-update race).
+ *
+ *  - hardware mode: the count comes out short in at least one of a few
+ *    attempts (the emulated CPUs really run in parallel);
+ *  - the racy code registered as a vulnerable segment ahead of time
+ *    (bt-segment-add, as `duet bt scan ... register` does): vCPUs in
+ *    hardware fetching there are diverted into BT, which runs the segment
+ *    under the stall barrier: the count is exact in every attempt, and the
+ *    segment's hits and the VM's stalls equal the number of increments;
+ *  - the vCPUs in BT mode with dynamic detection: the translator finds the
+ *    load/modify/store itself: exact again, one stall per segment run
+ *    (at least one per increment: it may find more in the guest's code).
+ *
+ * 2 and 4 vCPUs.  The racy function sits alone in its own page (section
+ * .text.race, page-aligned), so that only its code runs diverted.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+
+#include "bt.h"
+#include "guest.h"
+#include "vm.h"
+
+#define ITERATIONS	3000
+#define HW_ATTEMPTS	6
+#define EXACT_ATTEMPTS	2
+
+static __u64 counter;
+
+/* The segment: [race_begin, race_end). */
+extern const char race_begin[], race_end[];
+
+/*
+ * counter += 1 the racy way: load, a delay of dependent arithmetic (no
+ * branch: the translator sees load and store in one block), store.
+ */
+__attribute__((noinline, section(".text.race"), aligned(4096)))
+static void race_increment(void)
+{
+	asm volatile(".globl race_begin\n"
+		     "race_begin:\n\t"
+		     "mov counter(%%rip), %%rax\n\t"
+		     ".rept 12\n\t"
+		     "imul $1, %%rax, %%rax\n\t"
+		     ".endr\n\t"
+		     "add $1, %%rax\n\t"
+		     "mov %%rax, counter(%%rip)\n"
+		     ".globl race_end\n"
+		     "race_end:\n\t"
+		     : : : "rax", "memory", "cc");
+}
+
+static void guest_race(void)
+{
+	int i;
+
+	GUEST_SYNC(0);
+	for (i = 0; i < ITERATIONS; i++)
+		race_increment();
+	GUEST_DONE();
+}
+
+static void *race_thread(void *arg)
+{
+	struct duet_test_vcpu *vcpu = arg;
+
+	vcpu_expect_done(vcpu);
+	return NULL;
+}
+
+/*
+ * One attempt: @nr vCPUs race; @setup (may be NULL) prepares the VM
+ * before they start.  Returns the final count.
+ */
+static __u64 race_once(unsigned int nr, void (*setup)(struct duet_test_vm *),
+		       struct duet_test_vm **out)
+{
+	struct duet_test_vcpu *vcpus[4];
+	pthread_t threads[4];
+	struct duet_test_vm *vm;
+	unsigned int i;
+
+	counter = 0;
+	vm = vm_create_with_vcpus(nr, guest_race, vcpus);
+	sync_global_to_guest(vm, counter);
+	/* Every vCPU at its GUEST_SYNC before any races. */
+	for (i = 0; i < nr; i++)
+		vcpu_expect_sync(vcpus[i], 0);
+	if (setup)
+		setup(vm);
+	for (i = 0; i < nr; i++)
+		TEST_ASSERT(!pthread_create(&threads[i], NULL, race_thread,
+					    vcpus[i]), "pthread_create");
+	for (i = 0; i < nr; i++)
+		TEST_ASSERT(!pthread_join(threads[i], NULL), "pthread_join");
+	sync_global_from_guest(vm, counter);
+	*out = vm;
+	return counter;
+}
+
+static void hw_loses_updates(unsigned int nr)
+{
+	__u64 want = (__u64)nr * ITERATIONS, got, lost = 0;
+	struct duet_test_vm *vm;
+	unsigned int a;
+
+	for (a = 0; a < HW_ATTEMPTS && !lost; a++) {
+		got = race_once(nr, NULL, &vm);
+		test_print("hardware, %u vCPUs, attempt %u: %llu of %llu", nr,
+			   a + 1, (unsigned long long)got,
+			   (unsigned long long)want);
+		TEST_ASSERT(got <= want, "more increments than done");
+		lost = want - got;
+		vm_free(vm);
+	}
+	TEST_ASSERT(lost, "no update lost in %u attempts: no race to show",
+		    HW_ATTEMPTS);
+}
+
+static void hw_2_vcpus_lose_updates(void)
+{
+	hw_loses_updates(2);
+}
+
+static void hw_4_vcpus_lose_updates(void)
+{
+	hw_loses_updates(4);
+}
+
+static __u32 segment_id;
+
+static void register_segment(struct duet_test_vm *vm)
+{
+	segment_id = vm_bt_segment_add(vm, (uintptr_t)race_begin,
+				       race_end - race_begin);
+}
+
+static void detect_in_bt(struct duet_test_vm *vm)
+{
+	unsigned int i;
+
+	vm_set_bt_detect(vm, true);
+	for (i = 0; i < DUET_MAX_VCPUS && vm->vcpus[i]; i++)
+		vcpu_set_exec_mode(vm->vcpus[i], DUET_EXEC_MODE_BT);
+}
+
+/* Exact in every attempt, with one stall per increment. */
+static void exact_with(unsigned int nr, void (*setup)(struct duet_test_vm *),
+		       bool registered)
+{
+	__u64 want = (__u64)nr * ITERATIONS, got, stalls, segs;
+	struct duet_test_vm *vm;
+	unsigned int a, i;
+
+	for (a = 0; a < EXACT_ATTEMPTS; a++) {
+		got = race_once(nr, setup, &vm);
+		stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS);
+		for (segs = 0, i = 0; i < nr; i++)
+			segs += vcpu_nl_stat(vm->vcpus[i],
+					     DUET_A_VCPU_STATS_BT_SEGMENTS);
+		test_print("%s, %u vCPUs, attempt %u: %llu of %llu, %llu stalls, %llu segments entered",
+			   registered ? "registered segment" : "dynamic detection",
+			   nr, a + 1, (unsigned long long)got,
+			   (unsigned long long)want, (unsigned long long)stalls,
+			   (unsigned long long)segs);
+		TEST_ASSERT_EQ(got, want);
+		/* One barrier for every segment run, and a run per increment. */
+		TEST_ASSERT_EQ(stalls, segs);
+		if (registered) {
+			TEST_ASSERT_EQ(segs, want);
+			TEST_ASSERT_EQ(vm_bt_segment_hits(vm, segment_id), want);
+		} else {
+			TEST_ASSERT(segs >= want, "%llu segments for %llu increments",
+				    (unsigned long long)segs,
+				    (unsigned long long)want);
+		}
+		vm_free(vm);
+	}
+}
+
+static void registered_2_vcpus_exact(void)
+{
+	exact_with(2, register_segment, true);
+}
+
+static void registered_4_vcpus_exact(void)
+{
+	exact_with(4, register_segment, true);
+}
+
+static void detected_2_vcpus_exact(void)
+{
+	exact_with(2, detect_in_bt, false);
+}
+
+static void detected_4_vcpus_exact(void)
+{
+	exact_with(4, detect_in_bt, false);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(hw_2_vcpus_lose_updates),
+	TEST_CASE(hw_4_vcpus_lose_updates),
+	TEST_CASE(registered_2_vcpus_exact),
+	TEST_CASE(registered_4_vcpus_exact),
+	TEST_CASE(detected_2_vcpus_exact),
+	TEST_CASE(detected_4_vcpus_exact),
+};
+
+int main(void)
+{
+	TEST_REQUIRE_VM();
+	return test_run(cases, ARRAY_SIZE(cases));
+}
