@@ -96,8 +96,17 @@ static int bt_fault(struct duet_bt_exec *x, u8 vector, bool has_ec, u32 ec)
 	return DUET_BT_FAULT;
 }
 
+/*
+ * A guest-memory access failed.  Memory that is not RAM (no slot: MMIO)
+ * or a read-only slot written: hardware runs the instruction, whose
+ * nested fault goes to duet's MMIO emulation as in hardware mode.  BT
+ * checks every operand before it writes anything (and reads nothing
+ * outside RAM), so the instruction has had no effect yet.
+ */
 static int bt_error(struct duet_bt_exec *x, int err)
 {
+	if (err == -ENOENT || err == -EPERM)
+		return DUET_BT_HW;
 	x->ctx->error = err;
 	return DUET_BT_ERR;
 }
