@@ -35,9 +35,6 @@
 static __u64 counter;
 static __u64 iterations;
 
-/* The segment: [race_begin, race_end). */
-extern const char race_begin[], race_end[];
-
 /*
  * counter += 1 the racy way: load, a delay of dependent arithmetic (no
  * branch: the translator sees load and store in one block), store.
@@ -142,10 +139,27 @@ static void hw_4_vcpus_lose_updates(void)
 
 static __u32 segment_id;
 
+/* The segment: [race_begin, race_end), the labels in race_increment(). */
+static __u64 race_begin_addr(void)
+{
+	__u64 a;
+
+	asm("lea race_begin(%%rip), %0" : "=r"(a));
+	return a;
+}
+
+static __u64 race_end_addr(void)
+{
+	__u64 a;
+
+	asm("lea race_end(%%rip), %0" : "=r"(a));
+	return a;
+}
+
 static void register_segment(struct duet_test_vm *vm)
 {
-	segment_id = vm_bt_segment_add(vm, (uintptr_t)race_begin,
-				       race_end - race_begin);
+	segment_id = vm_bt_segment_add(vm, race_begin_addr(),
+				       race_end_addr() - race_begin_addr());
 }
 
 static void detect_in_bt(struct duet_test_vm *vm)
@@ -172,8 +186,8 @@ static void exact_with(unsigned int nr, void (*setup)(struct duet_test_vm *),
 		for (segs = 0, i = 0; i < nr; i++)
 			segs += vcpu_nl_stat(vm->vcpus[i],
 					     DUET_A_VCPU_STATS_BT_SEGMENTS);
-		test_print("%s, %u vCPUs, attempt %u: %llu of %llu, %llu stalls, %llu segments entered",
-			   registered ? "registered segment" : "dynamic detection",
+		test_print("%s, %u vCPUs, attempt %u: %llu of %llu, %llu stalls, %llu segments",
+			   registered ? "registered" : "detected",
 			   nr, a + 1, (unsigned long long)got,
 			   (unsigned long long)want, (unsigned long long)stalls,
 			   (unsigned long long)segs);

@@ -258,6 +258,7 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	 * (bt_leave()).
 	 */
 	WRITE_ONCE(vcpu->cpu, raw_smp_processor_id());
+	/* Pairs with the full barrier of duet_vcpu_kick()/duet_stall_begin(). */
 	smp_store_mb(vcpu->mode, IN_GUEST_MODE);
 	if (duet_vcpu_must_yield(vcpu)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
