@@ -122,12 +122,12 @@ id=${id:-0}
 run vm show id "$id"
 echo "# $out"
 check "vm show id $id: one line" \
-	'[ $rc = 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "^vm $id pid $vmpid nr-vcpus 2 nr-memslots 1 memory-size 4194304 flags 0x0 dead false create-time [0-9]* max-stall-us 50000 pages-pinned [1-9][0-9]* pages-mapped-4k [0-9]* pages-mapped-2m [0-9]* stalls 0 stall-ns 0 stall-max-ns 0 stall-timeouts 0 stall-wait-timeouts 0$"'
+	'[ $rc = 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "^vm $id pid $vmpid nr-vcpus 2 nr-memslots 1 memory-size 4194304 flags 0x0 dead false create-time [0-9]* bt-detect false max-stall-us 50000 pages-pinned [1-9][0-9]* pages-mapped-4k [0-9]* pages-mapped-2m [0-9]* stalls 0 stall-ns 0 stall-max-ns 0 stall-timeouts 0 stall-wait-timeouts 0$"'
 
 run -j vcpu show vm "$id" vcpu 0
 echo "# $out"
 check "-j vcpu show vcpu 0: ran, 3 CPUIDs, no HLT" \
-	'echo "$out" | grep -qE "^\[\{\"vm-id\":$id,\"id\":0,\"last-cpu\":[0-9]+,\"in-guest\":(true|false),\"stats\":\{\"exits\":[1-9]" &&
+	'echo "$out" | grep -qE "^\[\{\"vm-id\":$id,\"id\":0,\"last-cpu\":[0-9]+,\"in-guest\":(true|false),\"exec-mode\":\"hw\",\"stats\":\{\"exits\":[1-9]" &&
 	 echo "$out" | grep -q "\"cpuid-exits\":3,.*\"halt-exits\":0,"'
 run -j vcpu show vm "$id" vcpu 1
 echo "# $out"

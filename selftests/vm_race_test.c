@@ -28,8 +28,8 @@
 
 /* Increments per vCPU: more in hardware, where a lost one is the point. */
 #define HW_ITERATIONS	20000
-#define BT_ITERATIONS	3000
-#define HW_ATTEMPTS	5
+#define BT_ITERATIONS	2000
+#define HW_ATTEMPTS	20
 #define EXACT_ATTEMPTS	2
 
 static __u64 counter;
@@ -92,8 +92,14 @@ static __u64 race_once(unsigned int nr, void (*setup)(struct duet_test_vm *),
 	/* Every vCPU at its GUEST_SYNC before any races. */
 	for (i = 0; i < nr; i++)
 		vcpu_expect_sync(vcpus[i], 0);
-	if (setup)
+	if (setup) {
+		/*
+		 * No segment may lose the barrier to the VM's time limit on
+		 * a busy host: each stall must be one segment run.
+		 */
+		vm_set_max_stall_us(vm, 1000000);
 		setup(vm);
+	}
 	for (i = 0; i < nr; i++)
 		TEST_ASSERT(!pthread_create(&threads[i], NULL, race_thread,
 					    vcpus[i]), "pthread_create");

@@ -38,6 +38,12 @@ EXPORT_SYMBOL_IF_DUET_KUNIT(duet_bt_srcu);
 struct duet_bt_cache {
 	spinlock_t lock;		/* the tables, gen, nr_blocks */
 	u64 gen;			/* bumped by every drop */
+	/*
+	 * Bumped by every guest write to a translated page and every flush
+	 * (segments changed), dropped blocks or not: a block translated
+	 * across one must not get in (duet_bt_cache_insert()).
+	 */
+	u64 wgen;
 	unsigned int nr_blocks;
 	DECLARE_HASHTABLE(blocks, DUET_BT_HASH_BITS);
 	/* By the gfn of a block's first page [0] and of its second [1]. */
@@ -100,6 +106,7 @@ void duet_bt_cache_flush(struct duet_bt_cache *cache)
 {
 	spin_lock(&cache->lock);
 	__duet_bt_cache_flush(cache);
+	WRITE_ONCE(cache->wgen, cache->wgen + 1);
 	spin_unlock(&cache->lock);
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_bt_cache_flush);
@@ -136,11 +143,10 @@ unsigned int duet_bt_cache_invalidate(struct duet_bt_cache *cache, u64 gfn)
 		}
 	}
 	/*
-	 * A new generation even when nothing was cached yet: a block being
-	 * translated from bytes read before this write must not get in
-	 * (duet_bt_cache_insert()).
+	 * Even when nothing was cached yet: a block being translated from
+	 * bytes read before this write must not get in.
 	 */
-	WRITE_ONCE(cache->gen, cache->gen + 1);
+	WRITE_ONCE(cache->wgen, cache->wgen + 1);
 	spin_unlock(&cache->lock);
 	return n;
 }
@@ -149,6 +155,12 @@ EXPORT_SYMBOL_IF_DUET_KUNIT(duet_bt_cache_invalidate);
 u64 duet_bt_cache_gen(struct duet_bt_cache *cache)
 {
 	return READ_ONCE(cache->gen);
+}
+
+/* Taken before the bytes of a translation are read; see wgen. */
+u64 duet_bt_cache_wgen(struct duet_bt_cache *cache)
+{
+	return READ_ONCE(cache->wgen);
 }
 
 unsigned int duet_bt_cache_count(struct duet_bt_cache *cache)
@@ -190,10 +202,10 @@ struct duet_bt_block *duet_bt_cache_lookup(struct duet_bt_cache *cache,
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_bt_cache_lookup);
 
 /*
- * Insert @blk, translated from bytes read after generation @since.  If a
- * block was dropped meanwhile, the bytes may predate a guest write whose
- * invalidation came too early to see @blk: keep @blk out of the cache
- * (the runner frees it after one run).  A block another vCPU inserted
+ * Insert @blk, translated from bytes read after write generation @since
+ * (duet_bt_cache_wgen()).  If a translated page was written or the cache
+ * flushed meanwhile, the bytes or the segment marks may predate it: keep
+ * @blk out of the cache (the runner frees it after one run).  A block another vCPU inserted
  * first wins, and @blk is freed.
  */
 struct duet_bt_block *duet_bt_cache_insert(struct duet_bt_cache *cache,
@@ -205,7 +217,7 @@ struct duet_bt_block *duet_bt_cache_insert(struct duet_bt_cache *cache,
 
 	spin_lock(&cache->lock);
 	*gen = cache->gen;
-	if (cache->gen != since) {
+	if (cache->wgen != since) {
 		spin_unlock(&cache->lock);
 		blk->cached = false;
 		return blk;

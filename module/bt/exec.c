@@ -1481,7 +1481,7 @@ static int bt_get_block(struct duet_bt_exec *x, struct duet_bt_block **out,
 	/* Protected before the bytes are read: a later write invalidates. */
 	if (ctx->ops->code_page)
 		ctx->ops->code_page(ctx, gpa >> PAGE_SHIFT);
-	since = duet_bt_cache_gen(ctx->cache);
+	since = duet_bt_cache_wgen(ctx->cache);
 	r = duet_bt_translate(x, gpa, &blk);
 	if (r == DUET_BT_FAULT)
 		return DUET_BT_EXIT_FAULT;

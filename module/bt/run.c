@@ -343,6 +343,9 @@ int duet_bt_segment_trace(struct duet_vm *vm, u64 start, u64 len, bool add)
 				continue;
 			gpa = res.gpa;
 		}
+		/* Only RAM holds code a vCPU could fetch. */
+		if (duet_gpa_probe(vm, gpa & PAGE_MASK, 1, false))
+			continue;
 		if (add)
 			r = duet_trace_add(vm, gpa >> PAGE_SHIFT, 1,
 					   DUET_TRACE_EXEC, DUET_TRACE_BT_SEGMENT);

@@ -81,6 +81,7 @@ struct duet_bt_block *duet_bt_cache_lookup(struct duet_bt_cache *cache,
 					   u64 gpa, u64 rip, u8 mode,
 					   bool detect, u64 *gen);
 u64 duet_bt_cache_gen(struct duet_bt_cache *cache);
+u64 duet_bt_cache_wgen(struct duet_bt_cache *cache);
 struct duet_bt_block *duet_bt_cache_insert(struct duet_bt_cache *cache,
 					   struct duet_bt_block *blk,
 					   u64 since, u64 *gen);

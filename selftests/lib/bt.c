@@ -99,6 +99,15 @@ static __u64 reply_uint(struct nl_reply *rep, unsigned int type,
 	return v;
 }
 
+void vm_set_max_stall_us(struct duet_test_vm *vm, __u32 us)
+{
+	struct nl_reply rep;
+
+	bt_nl_init();
+	TEST_ASSERT_RC(_nl_vm_set_max_stall(&bt_nl, bt_fam.id, vm_nl_id(vm), us,
+					    &rep), 0);
+}
+
 __u32 vm_bt_segment_add(struct duet_test_vm *vm, __u64 start, __u64 len)
 {
 	struct nl_reply rep;

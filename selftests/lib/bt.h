@@ -21,6 +21,7 @@ __u32 vm_nl_id(struct duet_test_vm *vm);
 int _vcpu_set_exec_mode(struct duet_test_vcpu *vcpu, __u32 mode);
 void vcpu_set_exec_mode(struct duet_test_vcpu *vcpu, __u32 mode);
 void vm_set_bt_detect(struct duet_test_vm *vm, bool on);
+void vm_set_max_stall_us(struct duet_test_vm *vm, __u32 us);
 __u32 vm_bt_segment_add(struct duet_test_vm *vm, __u64 start, __u64 len);
 /* A counter of vm-get's stats (DUET_A_VM_STATS_*). */
 __u64 vm_nl_stat(struct duet_test_vm *vm, unsigned int attr);
