@@ -399,6 +399,7 @@ struct duet_vm *duet_vm_find(struct net *net, u32 id);
 struct duet_vm *duet_vm_find_next(struct net *net, unsigned long *id,
 				  unsigned long max);
 void duet_vm_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
+void duet_vm_kick_guest_mode(struct duet_vm *vm);
 #ifdef DUET_KUNIT
 struct duet_vm *duet_vm_from_file(struct file *filp);
 #endif

@@ -233,3 +233,30 @@ err_free_vm:
 	kfree(vm);
 	return r;
 }
+
+static void duet_vm_exit_ipi(void *unused)
+{
+	/* Nothing to do: arriving here means the vCPU left guest mode. */
+}
+
+/*
+ * Wait until every vCPU of @vm that is in guest mode now has left it once
+ * (an IPI each, waited for), for a caller that changed what an entry
+ * decides (nested mappings, TLB generations) and published it with a
+ * full barrier: the entries after that see the change.
+ */
+void duet_vm_kick_guest_mode(struct duet_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < DUET_MAX_VCPUS; i++) {
+		struct duet_vcpu *vcpu = vm->vcpus[i];
+		int cpu;
+
+		if (!vcpu || READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
+			continue;
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0)
+			smp_call_function_single(cpu, duet_vm_exit_ipi, NULL, 1);
+	}
+}

@@ -57,11 +57,6 @@ void svm_vm_destroy(struct duet_vm *vm)
 	vm->npt = NULL;
 }
 
-static void svm_flush_ipi(void *unused)
-{
-	/* Nothing to do: arriving here means the vCPU left guest mode. */
-}
-
 /*
  * Unmap a range and make sure no vCPU can use a stale translation of it
  * before the caller unpins the pages: bump tlb_gen (every entry compares
@@ -71,7 +66,6 @@ static void svm_flush_ipi(void *unused)
 void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
 {
 	struct svm_vm *svm_vm = to_svm_vm(vm);
-	int i;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	if (!duet_npt_unmap_range(&svm_vm->npt, gfn << PAGE_SHIFT,
@@ -81,16 +75,7 @@ void svm_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
 	atomic_inc(&svm_vm->tlb_gen);
 	/* Pairs with smp_store_mb() of vcpu->mode in svm_enter_guest(). */
 	smp_mb__after_atomic();
-	for (i = 0; i < DUET_MAX_VCPUS; i++) {
-		struct duet_vcpu *vcpu = vm->vcpus[i];
-		int cpu;
-
-		if (!vcpu || READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
-			continue;
-		cpu = READ_ONCE(vcpu->cpu);
-		if (cpu >= 0)
-			smp_call_function_single(cpu, svm_flush_ipi, NULL, 1);
-	}
+	duet_vm_kick_guest_mode(vm);
 }
 
 static void svm_set_seg(struct vmcb_seg *seg, u16 selector, u16 attrib,

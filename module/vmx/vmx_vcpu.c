@@ -98,11 +98,6 @@ void vmx_vm_destroy(struct duet_vm *vm)
 	vm->npt = NULL;
 }
 
-static void vmx_flush_ipi(void *unused)
-{
-	/* Nothing to do: arriving here means the vCPU left guest mode. */
-}
-
 /*
  * Unmap a range and make sure no vCPU can use a stale translation of it
  * before the caller unpins the pages: bump ept_gen (every entry compares
@@ -112,7 +107,6 @@ static void vmx_flush_ipi(void *unused)
 void vmx_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
 {
 	struct vmx_vm *vmx_vm = to_vmx_vm(vm);
-	int i;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	if (!duet_npt_unmap_range(&vmx_vm->ept, gfn << PAGE_SHIFT,
@@ -122,16 +116,7 @@ void vmx_vm_unmap_range(struct duet_vm *vm, u64 gfn, u64 npages)
 	atomic_inc(&vmx_vm->ept_gen);
 	/* Pairs with smp_store_mb() of vcpu->mode in vmx_enter_guest(). */
 	smp_mb__after_atomic();
-	for (i = 0; i < DUET_MAX_VCPUS; i++) {
-		struct duet_vcpu *vcpu = vm->vcpus[i];
-		int cpu;
-
-		if (!vcpu || READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
-			continue;
-		cpu = READ_ONCE(vcpu->cpu);
-		if (cpu >= 0)
-			smp_call_function_single(cpu, vmx_flush_ipi, NULL, 1);
-	}
+	duet_vm_kick_guest_mode(vm);
 }
 
 static void vmx_set_seg(int seg, u16 sel, u32 ar, u32 limit, u64 base)
