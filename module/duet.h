@@ -200,6 +200,7 @@ struct duet_vcpu {
 	u64 bt_step_rip;
 	bool bt_detour;			/* hardware mode, in BT for a segment */
 	bool bt_in_segment;		/* holds the stall barrier */
+	struct duet_bt_tlb *bt_tlb;	/* bt/run.c, or NULL */
 	/*
 	 * Divert to the binary translator (mmu/trace.h).  A fetch from a
 	 * page whose execution a BT segment traces (DUET_TRACE_EXEC) makes
@@ -290,6 +291,7 @@ struct duet_vm {
 	/* Binary translator (bt/): netlink vm-set and bt-segment-*. */
 	bool bt_detect;			/* dynamic vulnerable-segment detection */
 	struct duet_bt_cache *bt_cache;	/* translations (bt/cache.c), or NULL */
+	atomic_t bt_mem_gen;		/* bumped when a memory slot goes away */
 	struct duet_bt_segments *bt_segments;	/* bt/segment.c */
 	struct duet_npt *npt;		/* the backend's nested page tables */
 	struct duet_trace trace;	/* traced pages (mmu/trace.h), mmu_lock */

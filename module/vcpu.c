@@ -79,6 +79,7 @@ static int duet_vcpu_release(struct inode *inode, struct file *filp)
 	free_pages((unsigned long)vcpu->run, get_order(DUET_RUN_PAGES * PAGE_SIZE));
 	duet_fpu_free(vcpu->fpu);
 	kvfree(vcpu->cpuid);
+	kfree(vcpu->bt_tlb);
 	duet_ops->vcpu_free(vcpu);
 	duet_vm_put(vm);
 	return 0;

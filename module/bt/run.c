@@ -22,6 +22,7 @@
  */
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "../duet.h"
 #include "../mmu/npt.h"
@@ -31,12 +32,114 @@
 /* Instructions per call: the run loop checks signals and resched between. */
 #define DUET_BT_BUDGET		4096
 
+/*
+ * A software TLB of the vCPU's translations while it runs in BT, so that
+ * a guest memory access costs an array lookup and one user copy instead
+ * of a page walk of guest-memory reads.  Direct-mapped by linear page:
+ * the guest-physical page, the permissions a successful walk proved (a
+ * cached read never satisfies a write, a supervisor walk never a user
+ * access), and the VMM's address of the page.  Only successful walks are
+ * cached (an x86 TLB never holds a not-present entry), and the whole TLB
+ * is dropped whenever what it depends on may have changed: the guest's
+ * CR0/CR3/CR4/EFER (compared at every hand-over, and every instruction
+ * that can change them runs in hardware, after which it is dropped too),
+ * or a memory slot going away.  With SMEP, SMAP or protection keys on it
+ * is not used: their checks depend on more than these permissions.
+ */
+#define BT_TLB_SIZE		64
+#define BT_TLB_PERMS		(DUET_PFERR_WRITE | DUET_PFERR_USER | \
+				 DUET_PFERR_FETCH)
+
+struct duet_bt_tlb_entry {
+	u64 vpn;			/* linear page; ~0: empty */
+	u64 gfn;
+	u32 perm;			/* BT_TLB_PERMS proven */
+	unsigned long hva;		/* the VMM's address of the page, or 0 */
+	bool hva_writable;		/* not a read-only slot */
+};
+
+struct duet_bt_tlb {
+	struct duet_bt_tlb_entry e[BT_TLB_SIZE];
+	u64 cr0, cr3, cr4, efer;
+	int mem_gen;			/* the VM's bt_mem_gen when filled */
+	bool off;			/* SMEP/SMAP/PKE: not used */
+};
+
 struct duet_bt_vcpu_ctx {
 	struct duet_bt_ctx ctx;
 	struct duet_vcpu *vcpu;
 	struct duet_walk_mode mode;
+	struct duet_bt_tlb *tlb;
 	bool entered;			/* a segment started during this call */
 };
+
+static void bt_tlb_flush(struct duet_bt_tlb *tlb)
+{
+	unsigned int i;
+
+	for (i = 0; i < BT_TLB_SIZE; i++)
+		tlb->e[i].vpn = ~0ULL;
+}
+
+/* Drop the TLB unless it was filled under the same paging and slots. */
+static void bt_tlb_check(struct duet_vcpu *vcpu, const struct duet_bt_state *st)
+{
+	struct duet_bt_tlb *tlb = vcpu->bt_tlb;
+	int gen = atomic_read(&vcpu->vm->bt_mem_gen);
+
+	if (tlb->cr0 == st->cr0 && tlb->cr3 == st->cr3 && tlb->cr4 == st->cr4 &&
+	    tlb->efer == st->efer && tlb->mem_gen == gen)
+		return;
+	bt_tlb_flush(tlb);
+	tlb->cr0 = st->cr0;
+	tlb->cr3 = st->cr3;
+	tlb->cr4 = st->cr4;
+	tlb->efer = st->efer;
+	tlb->mem_gen = gen;
+	tlb->off = st->cr4 & (X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE);
+}
+
+/* The vCPU's BT TLB, made on first use; freed with the vCPU. */
+static struct duet_bt_tlb *bt_vcpu_tlb(struct duet_vcpu *vcpu)
+{
+	if (!vcpu->bt_tlb) {
+		vcpu->bt_tlb = kzalloc(sizeof(*vcpu->bt_tlb), GFP_KERNEL_ACCOUNT);
+		if (vcpu->bt_tlb) {
+			bt_tlb_flush(vcpu->bt_tlb);
+			vcpu->bt_tlb->mem_gen = -1;
+		}
+	}
+	return vcpu->bt_tlb;
+}
+
+/* The cached entry of @gfn's page, with its VMM address, or NULL. */
+static struct duet_bt_tlb_entry *bt_tlb_gfn(struct duet_bt_vcpu_ctx *b, u64 gfn)
+{
+	struct duet_bt_tlb_entry *e;
+	unsigned int i;
+
+	/* Accesses follow a translation: look where it was just put first. */
+	for (i = 0; i < BT_TLB_SIZE; i++) {
+		e = &b->tlb->e[i];
+		if (e->vpn != ~0ULL && e->gfn == gfn)
+			break;
+	}
+	if (i == BT_TLB_SIZE)
+		return NULL;
+	if (!e->hva) {
+		unsigned long hva;
+		u64 room;
+
+		if (duet_gpa_to_hva(b->vcpu->vm, gfn << PAGE_SHIFT, false, &hva,
+				    &room))
+			return NULL;
+		e->hva_writable = !duet_gpa_to_hva(b->vcpu->vm,
+						   gfn << PAGE_SHIFT, true,
+						   &hva, &room);
+		e->hva = hva;
+	}
+	return e;
+}
 
 static struct duet_bt_vcpu_ctx *to_bvc(struct duet_bt_ctx *ctx)
 {
@@ -47,9 +150,18 @@ static int bt_translate(struct duet_bt_ctx *ctx, u64 la, u32 access,
 			u64 *gpa, struct duet_bt_fault *fault)
 {
 	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
+	u32 need = access & BT_TLB_PERMS;
+	struct duet_bt_tlb_entry *e = NULL;
 	struct duet_walk_result res;
 	int r;
 
+	if (!b->tlb->off && !(access & DUET_WALK_AC)) {
+		e = &b->tlb->e[(la >> PAGE_SHIFT) % BT_TLB_SIZE];
+		if (e->vpn == la >> PAGE_SHIFT && !(need & ~e->perm)) {
+			*gpa = (e->gfn << PAGE_SHIFT) | (la & ~PAGE_MASK);
+			return 0;
+		}
+	}
 	r = duet_walk(b->vcpu->vm, &b->mode, la, access, &res);
 	if (r)
 		return r;
@@ -64,19 +176,52 @@ static int bt_translate(struct duet_bt_ctx *ctx, u64 la, u32 access,
 		return 1;
 	}
 	*gpa = res.gpa;
+	/* 4 KiB of it, whatever the guest's page size. */
+	if (e && res.gpa >> PAGE_SHIFT < (1ULL << 40)) {
+		if (e->vpn == la >> PAGE_SHIFT && e->gfn == res.gpa >> PAGE_SHIFT) {
+			e->perm |= need;
+		} else {
+			e->vpn = la >> PAGE_SHIFT;
+			e->gfn = res.gpa >> PAGE_SHIFT;
+			e->perm = need;
+			e->hva = 0;
+		}
+	}
 	return 0;
 }
 
+/*
+ * Guest-physical reads and writes within one page (the translator splits
+ * at page ends): through the TLB's VMM address when the page is there,
+ * with the exception-table protected user copies; else, and on any
+ * failure, the slot lookup of duet_gpa_read()/_write(), whose errors
+ * (-ENOENT outside RAM, -EPERM read-only) send the instruction to
+ * hardware.
+ */
 static int bt_read(struct duet_bt_ctx *ctx, u64 gpa, void *buf,
 		   unsigned int len)
 {
-	return duet_gpa_read(to_bvc(ctx)->vcpu->vm, gpa, buf, len);
+	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
+	struct duet_bt_tlb_entry *e = bt_tlb_gfn(b, gpa >> PAGE_SHIFT);
+
+	if (e && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE &&
+	    !copy_from_user(buf, (const void __user *)(e->hva +
+						      (gpa & ~PAGE_MASK)), len))
+		return 0;
+	return duet_gpa_read(b->vcpu->vm, gpa, buf, len);
 }
 
 static int bt_write(struct duet_bt_ctx *ctx, u64 gpa, const void *buf,
 		    unsigned int len)
 {
-	return duet_gpa_write(to_bvc(ctx)->vcpu->vm, gpa, buf, len);
+	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
+	struct duet_bt_tlb_entry *e = bt_tlb_gfn(b, gpa >> PAGE_SHIFT);
+
+	if (e && e->hva_writable && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE &&
+	    !copy_to_user((void __user *)(e->hva + (gpa & ~PAGE_MASK)), buf,
+			  len))
+		return 0;
+	return duet_gpa_write(b->vcpu->vm, gpa, buf, len);
 }
 
 static int bt_cmpxchg(struct duet_bt_ctx *ctx, u64 gpa, u64 old, u64 new,
@@ -249,8 +394,13 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	b.ctx.detect = READ_ONCE(vcpu->vm->bt_detect);
 	b.ctx.in_segment = vcpu->bt_in_segment;
 
+	b.tlb = bt_vcpu_tlb(vcpu);
+	if (!b.tlb)
+		return -ENOMEM;
+
 	duet_ops->bt_get_state(vcpu, &st);
 	bt_walk_mode(vcpu, &st, &b.mode);
+	bt_tlb_check(vcpu, &st);
 	/*
 	 * Guest code runs here as it would in hardware: in guest mode for the
 	 * kicks and the stall barrier of other vCPUs, published as the
@@ -294,6 +444,8 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	r = duet_ops->vcpu_run(vcpu);
 	/* Userspace, a kick or a signal may come first: the step is over. */
 	vcpu->bt_step = false;
+	/* It may have been INVLPG, a CR3 write, or paging in another form. */
+	bt_tlb_flush(b.tlb);
 	duet_npt_revoke_step(vcpu);
 	return r;
 }

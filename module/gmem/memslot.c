@@ -157,6 +157,8 @@ int duet_vm_set_memslot(struct duet_vm *vm, const struct duet_memslot *m)
 		if (!old)
 			goto out_unlock;
 		duet_ops->vm_unmap_range(vm, old->base_gfn, old->npages);
+		/* The BT TLBs (bt/run.c) hold the VMM's addresses of slots. */
+		atomic_inc(&vm->bt_mem_gen);
 		vm->slots[m->slot] = NULL;
 		duet_slot_free(vm, old);
 		r = 0;
