@@ -143,7 +143,8 @@ static void vm_usage(FILE *fp)
 		"                   [ mode { hw | bt } ] [ bt-scan ]\n"
 		"                   [ bt-detect { on | off } ]\n"
 		"       duet vm show [ id ID ]\n"
-		"       duet vm set ID bt-detect { on | off }\n"
+		"       duet vm set ID [ bt-detect { on | off } ] [ max-stall-us N ]\n"
+		"       duet vm stall ID us N\n"
 		"       duet vm help\n"
 		"IMAGE := a 64-bit x86 ELF executable (PT_LOAD segments at their\n"
 		"         physical = virtual addresses, entered at its entry point)\n"
@@ -179,8 +180,14 @@ static void vm_usage(FILE *fp)
 		"vm show lists the VMs of this network namespace (or VM ID): id, the\n"
 		"creator's pid, vCPUs, memory slots, memory-size in bytes, flags,\n"
 		"whether it is dead (shut down), create-time (CLOCK_BOOTTIME ns) and\n"
-		"its counters, and bt-detect; \"duet vcpu show\" has the vCPUs'.\n"
-		"With -j: a JSON array of objects.\n",
+		"its counters, bt-detect and max-stall-us; \"duet vcpu show\" has\n"
+		"the vCPUs'.  With -j: a JSON array of objects.\n"
+		"\n"
+		"vm set changes bt-detect and max-stall-us, the longest time (us, 1\n"
+		"to 1000000, default 50000) a vulnerable segment may hold the VM's\n"
+		"other vCPUs out of guest mode.  vm stall holds them all out for N\n"
+		"us (1 to 1000000) from this process, an operator's tool.  Both\n"
+		"need CAP_NET_ADMIN.\n",
 		DUET_MAX_VCPUS);
 }
 
@@ -898,24 +905,7 @@ static int vm_own_id_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int vm_set_bt_detect(struct duet_cli *cli, __u32 id, bool on)
-{
-	struct duet_nl *nl = cli_nl(cli);
-	struct nlmsghdr *nlh;
-	int err;
-
-	if (!nl)
-		return 1;
-	nlh = duet_nl_request(nl, DUET_CMD_VM_SET, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, DUET_A_VM_ID, id);
-	mnl_attr_put_u8(nlh, DUET_A_VM_BT_DETECT, on);
-	err = duet_nl_talk(nl, nlh, NULL, NULL);
-	if (err) {
-		cli_nl_perror(nl, err);
-		return 1;
-	}
-	return 0;
-}
+static int vm_nl_set(struct duet_cli *cli, __u32 id, int detect, __u32 max_us);
 
 /*
  * mode, bt-scan and bt-detect of `vm run`, over netlink before the vCPUs
@@ -947,7 +937,7 @@ static int vm_setup_bt(struct duet_cli *cli, struct vm *vm,
 		pr_err("cannot find this VM over netlink");
 		return 1;
 	}
-	if (args->bt_detect >= 0 && vm_set_bt_detect(cli, id, args->bt_detect))
+	if (args->bt_detect >= 0 && vm_nl_set(cli, id, args->bt_detect, 0))
 		return 1;
 	for (i = 0; args->mode >= 0 && i < vm->nr_vcpus; i++)
 		if (vcpu_set_mode(cli, id, i, args->mode))
@@ -1146,28 +1136,99 @@ static int vm_show(struct duet_cli *cli)
 	return cli_show_talk(cli, nlh, vm_reply_cb);
 }
 
+/* vm-set (CAP_NET_ADMIN): the attributes that are not -1 / 0. */
+static int vm_nl_set(struct duet_cli *cli, __u32 id, int detect, __u32 max_us)
+{
+	struct duet_nl *nl = cli_nl(cli);
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!nl)
+		return 1;
+	nlh = duet_nl_request(nl, DUET_CMD_VM_SET, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, DUET_A_VM_ID, id);
+	if (detect >= 0)
+		mnl_attr_put_u8(nlh, DUET_A_VM_BT_DETECT, detect);
+	if (max_us)
+		mnl_attr_put_u32(nlh, DUET_A_VM_MAX_STALL_US, max_us);
+	err = duet_nl_talk(nl, nlh, NULL, NULL);
+	if (err) {
+		cli_nl_perror(nl, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* "vm ID" at the start of vm set / vm stall. */
+static int vm_parse_id(struct duet_cli *cli, const char *cmd, __u32 *id)
+{
+	unsigned long long v;
+
+	if (!cli_arg(cli) || cli_parse_uint(cli_arg(cli), UINT32_MAX, &v)) {
+		pr_err("\"vm %s\" needs a VM id, see \"duet vm help\"", cmd);
+		return 1;
+	}
+	*id = v;
+	cli_next(cli);
+	return 0;
+}
+
 static int vm_set(struct duet_cli *cli)
 {
-	unsigned long long id;
-	int on;
+	unsigned long long us;
+	__u32 id, max_us = 0;
+	int detect = -1;
 
-	if (!cli_arg(cli) || cli_parse_uint(cli_arg(cli), UINT32_MAX, &id)) {
-		pr_err("\"vm set\" needs a VM id, see \"duet vm help\"");
+	if (vm_parse_id(cli, "set", &id))
+		return 1;
+	if (!cli_arg(cli)) {
+		pr_err("\"vm set\" needs bt-detect or max-stall-us, see \"duet vm help\"");
 		return 1;
 	}
-	cli_next(cli);
-	if (!cli_arg_is(cli, "bt-detect")) {
-		if (cli_arg(cli))
-			pr_err("unknown argument \"%s\", see \"duet vm help\"",
+	while (cli_arg(cli)) {
+		if (cli_arg_is(cli, "bt-detect") && detect < 0) {
+			cli_next(cli);
+			detect = cli_arg(cli) ? parse_on_off(cli_arg(cli)) : -1;
+			if (detect < 0) {
+				pr_err("\"bt-detect\" needs on or off");
+				return 1;
+			}
+		} else if (cli_arg_is(cli, "max-stall-us") && !max_us) {
+			cli_next(cli);
+			if (!cli_arg(cli) ||
+			    cli_parse_uint(cli_arg(cli), 1000000, &us) || !us) {
+				pr_err("\"max-stall-us\" needs 1 to 1000000");
+				return 1;
+			}
+			max_us = us;
+		} else {
+			pr_err("unknown or repeated argument \"%s\", see \"duet vm help\"",
 			       cli_arg(cli));
-		else
-			pr_err("\"vm set\" needs \"bt-detect\", see \"duet vm help\"");
+			return 1;
+		}
+		cli_next(cli);
+	}
+	return vm_nl_set(cli, id, detect, max_us);
+}
+
+/* vm-stall (CAP_NET_ADMIN): hold the VM's vCPUs out of guest mode. */
+static int vm_stall(struct duet_cli *cli)
+{
+	struct duet_nl *nl;
+	struct nlmsghdr *nlh;
+	unsigned long long us;
+	__u32 id;
+	int err;
+
+	if (vm_parse_id(cli, "stall", &id))
+		return 1;
+	if (!cli_arg_is(cli, "us")) {
+		pr_err("\"vm stall\" needs \"us N\", see \"duet vm help\"");
 		return 1;
 	}
 	cli_next(cli);
-	on = cli_arg(cli) ? parse_on_off(cli_arg(cli)) : -1;
-	if (on < 0) {
-		pr_err("\"bt-detect\" needs on or off");
+	if (!cli_arg(cli) || cli_parse_uint(cli_arg(cli), 1000000, &us) || !us) {
+		pr_err("\"us\" needs 1 to 1000000");
 		return 1;
 	}
 	cli_next(cli);
@@ -1176,13 +1237,25 @@ static int vm_set(struct duet_cli *cli)
 		       cli_arg(cli));
 		return 1;
 	}
-	return vm_set_bt_detect(cli, id, on);
+	nl = cli_nl(cli);
+	if (!nl)
+		return 1;
+	nlh = duet_nl_request(nl, DUET_CMD_VM_STALL, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, DUET_A_VM_ID, id);
+	mnl_attr_put_u32(nlh, DUET_A_VM_STALL_US, us);
+	err = duet_nl_talk(nl, nlh, NULL, NULL);
+	if (err) {
+		cli_nl_perror(nl, err);
+		return 1;
+	}
+	return 0;
 }
 
 static const struct cli_cmd vm_cmds[] = {
 	{ "run", vm_run },
 	{ "show", vm_show },
 	{ "set", vm_set },
+	{ "stall", vm_stall },
 	{ "help", vm_help },
 };
 
