@@ -114,7 +114,7 @@ diag "$work/vcpus"
 run -j vm show
 echo "# $out"
 check "-j vm show: pid, vCPUs, slots, memory, flags, alive" \
-	'echo "$out" | grep -q "\"pid\":$vmpid,\"nr-vcpus\":2,\"nr-memslots\":1,\"memory-size\":4194304,\"flags\":0,\"dead\":false,\"create-time\":[0-9]*,\"max-stall-us\":50000,\"stats\":{\"pages-pinned\":[1-9]"'
+	'echo "$out" | grep -q "\"pid\":$vmpid,\"nr-vcpus\":2,\"nr-memslots\":1,\"memory-size\":4194304,\"flags\":0,\"dead\":false,\"create-time\":[0-9]*,\"bt-detect\":false,\"max-stall-us\":50000,\"stats\":{\"pages-pinned\":[1-9]"'
 id=$(echo "$out" | sed -n "s/.*{\"id\":\([0-9]*\),\"pid\":$vmpid,.*/\1/p")
 check "-j vm show: a VM id" '[ -n "$id" ]'
 id=${id:-0}
