@@ -114,8 +114,8 @@ static int vmx_setup_config(u64 basic, bool vpid)
 {
 	bool true_ctls = basic & SDM_VMX_BASIC_TRUE_CTLS;
 	struct vmx_config *c = &vmx_config;
-	u32 proc_need, proc2_want, proc2_need;
-	u64 ept_vpid;
+	u32 proc_need, proc2_want, proc2_need, proc_msr;
+	u64 ept_vpid, proc_cap;
 	int r;
 
 	c->revision_id = basic & SDM_VMX_BASIC_REVISION_MASK;
@@ -143,34 +143,23 @@ static int vmx_setup_config(u64 basic, bool vpid)
 		    PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS |
 		    PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
 		    PROC_ACTIVATE_SECONDARY;
-	r = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-		       MSR_IA32_VMX_PROCBASED_CTLS, proc_need, proc_need,
-		       &c->proc);
+	proc_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			       MSR_IA32_VMX_PROCBASED_CTLS;
+	r = vmx_adjust(proc_msr, proc_need, proc_need, &c->proc);
 	if (r)
 		return r;
+	rdmsrl(proc_msr, proc_cap);
 	/*
 	 * The monitor trap flag steps one instruction for BT (bt.c); without
 	 * it such a step runs until the next exit.
 	 */
-	{
-		u64 cap;
-
-		rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-		       MSR_IA32_VMX_PROCBASED_CTLS, cap);
-		c->mtf = SDM_VMX_ALLOWED1(cap) & PROC_MONITOR_TRAP_FLAG;
-	}
+	c->mtf = SDM_VMX_ALLOWED1(proc_cap) & PROC_MONITOR_TRAP_FLAG;
 	/* Only on request: the window exits; never: CR3 exits, if we can. */
 	c->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING |
 		     PROC_MONITOR_TRAP_FLAG);
-	{
-		u64 cap;
-
-		rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-		       MSR_IA32_VMX_PROCBASED_CTLS, cap);
-		c->proc &= ~((PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
-			      PROC_INVLPG_EXITING | PROC_RDTSC_EXITING) &
-			     ~(u32)cap);
-	}
+	c->proc &= ~((PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
+		      PROC_INVLPG_EXITING | PROC_RDTSC_EXITING) &
+		     ~(u32)proc_cap);
 
 	proc2_need = PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST;
 	/* What the guest's CPUID may show works without exits. */
