@@ -291,7 +291,8 @@ struct duet_vm {
 	/* Binary translator (bt/): netlink vm-set and bt-segment-*. */
 	bool bt_detect;			/* dynamic vulnerable-segment detection */
 	struct duet_bt_cache *bt_cache;	/* translations (bt/cache.c), or NULL */
-	atomic_t bt_mem_gen;		/* bumped when a memory slot goes away */
+	/* Bumped when a memory slot goes away or a page gains a write trace. */
+	atomic_t bt_mem_gen;
 	struct duet_bt_segments *bt_segments;	/* bt/segment.c */
 	struct duet_npt *npt;		/* the backend's nested page tables */
 	struct duet_trace trace;	/* traced pages (mmu/trace.h), mmu_lock */
@@ -557,6 +558,7 @@ int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
 		    unsigned long *hva, u64 *room);
 int duet_gpa_read(struct duet_vm *vm, u64 gpa, void *buf, u64 len);
 int duet_gpa_write(struct duet_vm *vm, u64 gpa, const void *buf, u64 len);
+void duet_gpa_written(struct duet_vm *vm, u64 gpa, bool traced, int gen);
 int duet_gpa_probe(struct duet_vm *vm, u64 gpa, u64 len, bool write);
 int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
 		     unsigned int size);

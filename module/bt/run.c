@@ -55,7 +55,7 @@ struct duet_bt_tlb_entry {
 	u64 gfn;
 	u32 perm;			/* BT_TLB_PERMS proven */
 	unsigned long hva;		/* the VMM's address of the page, or 0 */
-	bool hva_writable;		/* not a read-only slot */
+	bool hva_writable;		/* not read-only, not write-traced */
 };
 
 struct duet_bt_tlb {
@@ -115,9 +115,19 @@ static struct duet_bt_tlb *bt_vcpu_tlb(struct duet_vcpu *vcpu)
 /* The cached entry of @gfn's page, with its VMM address, or NULL. */
 static struct duet_bt_tlb_entry *bt_tlb_gfn(struct duet_bt_vcpu_ctx *b, u64 gfn)
 {
+	int gen = atomic_read(&b->vcpu->vm->bt_mem_gen);
 	struct duet_bt_tlb_entry *e;
 	unsigned int i;
 
+	/*
+	 * A slot went away or a page gained a write trace (another vCPU
+	 * translated code from it): the VMM addresses may be stale or may
+	 * now write behind the trace's back.
+	 */
+	if (b->tlb->mem_gen != gen) {
+		bt_tlb_flush(b->tlb);
+		b->tlb->mem_gen = gen;
+	}
 	/* Accesses follow a translation: look where it was just put first. */
 	for (i = 0; i < BT_TLB_SIZE; i++) {
 		e = &b->tlb->e[i];
@@ -219,8 +229,11 @@ static int bt_write(struct duet_bt_ctx *ctx, u64 gpa, const void *buf,
 
 	if (e && e->hva_writable && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE &&
 	    !copy_to_user((void __user *)(e->hva + (gpa & ~PAGE_MASK)), buf,
-			  len))
+			  len)) {
+		/* A trace added since the lookup must see this store. */
+		duet_gpa_written(b->vcpu->vm, gpa, false, b->tlb->mem_gen);
 		return 0;
+	}
 	return duet_gpa_write(b->vcpu->vm, gpa, buf, len);
 }
 

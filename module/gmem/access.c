@@ -14,6 +14,15 @@
  *
  * Errors: -ENOENT when no slot backs a byte, -EPERM for a write to a
  * DUET_MEM_READONLY slot, -EFAULT when the VMM's mapping is gone.
+ *
+ * Write traces (mmu/trace.h): a write here bypasses the nested page
+ * tables, so the page's write owners are told after the bytes change, as
+ * a guest write through the nested page tables would tell them: the
+ * translator drops what it translated from the page, migration sees it
+ * dirty.  The VM's bt_mem_gen, bumped when a page gains a write trace,
+ * is read before the lookup and again after the copy, so that a trace
+ * added meanwhile (the translator reads a code page's bytes only after
+ * tracing it) is told too.
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -23,10 +32,12 @@
 
 /*
  * The VMM's address of @gpa and the bytes its slot has from there; only
- * the lookup runs under mmu_lock.
+ * the lookup runs under mmu_lock.  For a write, *@traced says whether
+ * the page is write-traced, and *@room ends at the page's end when the VM
+ * traces anything (a trace is per page).
  */
-int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
-		    unsigned long *hva, u64 *room)
+static int duet_gpa_lookup(struct duet_vm *vm, u64 gpa, bool write,
+			   unsigned long *hva, u64 *room, bool *traced)
 {
 	struct duet_slot *slot;
 	u64 off;
@@ -44,9 +55,47 @@ int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
 		off = gpa - (slot->base_gfn << PAGE_SHIFT);
 		*hva = slot->userspace_addr + off;
 		*room = (slot->npages << PAGE_SHIFT) - off;
+		if (write && vm->trace.nr_entries) {
+			*room = min_t(u64, *room,
+				      PAGE_SIZE - offset_in_page(gpa));
+			*traced = duet_trace_write_traced(vm,
+							  gpa >> PAGE_SHIFT);
+		}
 	}
 	mutex_unlock(&vm->mmu_lock);
 	return r;
+}
+
+/*
+ * The VMM's address of @gpa, for the caller's own accesses.  A write
+ * through it must not reach a write-traced page unseen: -EAGAIN when the
+ * page is traced (write through duet_gpa_write() instead), and the caller
+ * looks again when the VM's bt_mem_gen moves.
+ */
+int duet_gpa_to_hva(struct duet_vm *vm, u64 gpa, bool write,
+		    unsigned long *hva, u64 *room)
+{
+	bool traced = false;
+	int r;
+
+	r = duet_gpa_lookup(vm, gpa, write, hva, room, &traced);
+	return !r && traced ? -EAGAIN : r;
+}
+
+/*
+ * @gpa's page was just written outside the nested page tables: tell its
+ * write owners (trace.h) if the lookup found it traced or a trace was
+ * added since @gen was read.
+ */
+void duet_gpa_written(struct duet_vm *vm, u64 gpa, bool traced, int gen)
+{
+	/* Order the bytes written before the look at the generation. */
+	smp_mb();
+	if (!traced && atomic_read(&vm->bt_mem_gen) == gen)
+		return;
+	mutex_lock(&vm->mmu_lock);
+	duet_trace_fault(vm, gpa >> PAGE_SHIFT, true, false);
+	mutex_unlock(&vm->mmu_lock);
 }
 
 /* Copy [@gpa, @gpa + @len) to or from @buf, slot by slot. */
@@ -54,17 +103,22 @@ static int duet_gpa_copy(struct duet_vm *vm, u64 gpa, void *buf, u64 len,
 			 bool write)
 {
 	unsigned long hva;
+	bool traced;
 	u64 room, n;
-	int r;
+	int r, gen;
 
 	while (len) {
-		r = duet_gpa_to_hva(vm, gpa, write, &hva, &room);
+		traced = false;
+		gen = atomic_read(&vm->bt_mem_gen);
+		r = duet_gpa_lookup(vm, gpa, write, &hva, &room, &traced);
 		if (r)
 			return r;
 		n = min(len, room);
 		if (write ? copy_to_user((void __user *)hva, buf, n) :
 			    copy_from_user(buf, (const void __user *)hva, n))
 			return -EFAULT;
+		if (write)
+			duet_gpa_written(vm, gpa, traced, gen);
 		gpa += n;
 		buf = (u8 *)buf + n;
 		len -= n;
@@ -90,11 +144,12 @@ int duet_gpa_write(struct duet_vm *vm, u64 gpa, const void *buf, u64 len)
 int duet_gpa_probe(struct duet_vm *vm, u64 gpa, u64 len, bool write)
 {
 	unsigned long hva;
+	bool traced;
 	u64 room;
 	int r;
 
 	while (len) {
-		r = duet_gpa_to_hva(vm, gpa, write, &hva, &room);
+		r = duet_gpa_lookup(vm, gpa, write, &hva, &room, &traced);
 		if (r)
 			return r;
 		room = min(len, room);
@@ -112,13 +167,15 @@ int duet_gpa_probe(struct duet_vm *vm, u64 gpa, u64 len, bool write)
 int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
 		     unsigned int size)
 {
+	bool traced = false;
 	unsigned long hva;
 	u64 room;
-	int r;
+	int r, gen;
 
 	if ((size != 4 && size != 8) || !IS_ALIGNED(gpa, size))
 		return -EINVAL;
-	r = duet_gpa_to_hva(vm, gpa, true, &hva, &room);
+	gen = atomic_read(&vm->bt_mem_gen);
+	r = duet_gpa_lookup(vm, gpa, true, &hva, &room, &traced);
 	if (r)
 		return r;
 	/* __try_cmpxchg_user() does not check the address itself. */
@@ -138,6 +195,8 @@ int duet_gpa_cmpxchg(struct duet_vm *vm, u64 gpa, u64 old, u64 new,
 	/* 0: swapped, 1: the value differed, -EFAULT: no mapping. */
 	if (r > 0)
 		return -EAGAIN;
+	if (!r)
+		duet_gpa_written(vm, gpa, traced, gen);
 	return r;
 }
 

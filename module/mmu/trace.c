@@ -263,8 +263,21 @@ int duet_trace_add(struct duet_vm *vm, u64 gfn, u64 npages,
 
 	mutex_lock(&vm->mmu_lock);
 	r = __duet_trace_add(&vm->trace, gfn, npages, flags, owner);
-	if (r && r != -EINVAL)
+	if (r && r != -EINVAL) {
 		duet_ops->vm_unmap_range(vm, gfn, npages);
+		/*
+		 * The translator writes guest memory through the VMM's
+		 * mapping, past the nested page tables: make it look again
+		 * (duet_gpa_to_hva()) before its next such write, and order
+		 * that against the caller's reads of the pages (the
+		 * translator reads code bytes next; see bt_write()).
+		 */
+		if (flags & DUET_TRACE_WRITE) {
+			atomic_inc(&vm->bt_mem_gen);
+			/* Pairs with the smp_mb() of duet_gpa_written(). */
+			smp_mb__after_atomic();
+		}
+	}
 	mutex_unlock(&vm->mmu_lock);
 	return r < 0 ? r : 0;
 }
@@ -295,6 +308,20 @@ void duet_trace_set_ops(struct duet_vm *vm, enum duet_trace_owner owner,
 	mutex_unlock(&vm->mmu_lock);
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_trace_set_ops);
+
+/* Does any owner trace writes of @gfn (mmu_lock held)? */
+bool duet_trace_write_traced(struct duet_vm *vm, u64 gfn)
+{
+	struct duet_trace *t = &vm->trace;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!t->nr_entries)
+		return false;
+	return duet_trace_bits_flags(trace_get(&t->pages, gfn) |
+				     trace_get(&t->chunks,
+					       gfn / DUET_TRACE_CHUNK_PAGES)) &
+	       DUET_TRACE_WRITE;
+}
 
 /*
  * A nested fault at @gfn (a write, a fetch, or neither: a read): tell the

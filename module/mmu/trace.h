@@ -41,6 +41,14 @@
  *                      bt_divert for what the backend does with it).
  *
  * Without ops, BT segments divert and the other owners retry.
+ *
+ * Writes the module itself makes to guest memory (the translator's
+ * stores, string I/O and MMIO emulation, guest page-table A/D updates:
+ * duet_gpa_write() and duet_gpa_cmpxchg()) bypass the nested page tables;
+ * they call the write owners of the page as a guest write would, before
+ * the bytes change (gmem/access.c).  Adding a write trace bumps the VM's
+ * bt_mem_gen so that the translator's cached writable mappings are looked
+ * up again.
  */
 #ifndef DUET_MMU_TRACE_H
 #define DUET_MMU_TRACE_H
@@ -143,6 +151,7 @@ int duet_trace_del(struct duet_vm *vm, u64 gfn, u64 npages,
 		   unsigned int flags, enum duet_trace_owner owner);
 void duet_trace_set_ops(struct duet_vm *vm, enum duet_trace_owner owner,
 			const struct duet_trace_ops *ops, void *opaque);
+bool duet_trace_write_traced(struct duet_vm *vm, u64 gfn);
 enum duet_trace_verdict duet_trace_fault(struct duet_vm *vm, u64 gfn,
 					 bool write, bool fetch);
 
