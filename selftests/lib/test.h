@@ -31,6 +31,9 @@
  * and the exit code is KSFT_PASS (0) only when no case failed, KSFT_FAIL
  * (1) otherwise, KSFT_SKIP (4) when TEST_REQUIRE() skipped the program.
  *
+ * DUET_TEST_CASES="name ..." in the environment runs only the cases named
+ * (the others are reported "# SKIP not in DUET_TEST_CASES").
+ *
  * Naming: x() helpers assert (they end the current case on failure and
  * report file:line of the caller); _x() helpers return 0 or -errno and
  * leave the verdict to the caller.
