@@ -85,6 +85,21 @@ static void svm_stop_singlestep(struct vcpu_svm *svm)
 	vmcb->control.intercept_exceptions &= ~BIT(X86_TRAP_DB);
 }
 
+/*
+ * An event goes in at this entry (EVENTINJ valid): its delivery must not
+ * push duet's TF into the guest's frame, where the guest would see it and
+ * trap after its IRET.  Stop stepping for this entry.  A BT step ends with
+ * the event (the stepped instruction raised it, or an interrupt came
+ * before it): delivery moves RIP, so the next exit ends the step
+ * (duet_bt_step_check()) and BT goes on from there; the guest runs its
+ * handler in hardware meanwhile.  A step for an NMI window, or a BT step
+ * whose event delivery itself exited, starts again at the next entry.
+ */
+void svm_step_event(struct vcpu_svm *svm)
+{
+	svm_stop_singlestep(svm);
+}
+
 /* Before an entry: inject a pending NMI, or arrange to hear when it can go. */
 void svm_nmi_prepare(struct vcpu_svm *svm)
 {

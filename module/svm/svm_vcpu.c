@@ -352,6 +352,8 @@ static void svm_prepare_events(struct vcpu_svm *svm)
 			       SVM_EVTINJ_VALID;
 		svm->pending_irq = -1;
 	}
+	if (c->event_inj & SVM_EVTINJ_VALID)
+		svm_step_event(svm);
 
 	want_window = svm->pending_irq >= 0 ||
 		      svm->vcpu.run->request_interrupt_window;

@@ -121,6 +121,7 @@ u64 duet_svm_next_rip_decoded(u64 rip, u64 next_rip, bool nrip_save,
 
 /* nmi.c */
 void svm_start_singlestep(struct vcpu_svm *svm);
+void svm_step_event(struct vcpu_svm *svm);
 void svm_nmi_prepare(struct vcpu_svm *svm);
 void svm_nmi_after_exit(struct vcpu_svm *svm);
 u64 svm_get_rflags(struct vcpu_svm *svm);
