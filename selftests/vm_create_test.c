@@ -260,6 +260,7 @@ static void close_in_order(unsigned int how)
 	vcpu_fd = vcpu->fd;
 	/* Take the vCPU out of the VM's book-keeping: we close it by hand. */
 	vm->vcpus[0] = NULL;
+	trace_vcpu_free(vcpu);
 	free(vcpu);
 
 	switch (how) {
@@ -285,6 +286,8 @@ static void close_in_order(unsigned int how)
 		munmap(run, run_size);
 		break;
 	}
+	/* The VM's trace record, as vm_free() would write it. */
+	trace_vm_free(vm);
 	close(vm->dev_fd);
 	munmap(vm->mem, vm->mem_size);
 	free(vm);

@@ -73,7 +73,7 @@ static void run_ports(struct duet_test_vcpu *vcpu, char *seq, size_t size,
 	for (;;) {
 		struct duet_run *run = vcpu->run;
 
-		TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+		TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 		if (run->exit_reason == DUET_EXIT_HLT)
 			break;
 		TEST_ASSERT_EQ(run->exit_reason, DUET_EXIT_IO);
@@ -140,7 +140,7 @@ static void interrupt_immediate(void)
 
 	vcpu = realmode_vcpu(code, sizeof(code));
 	for (;;) {
-		TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+		TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 		TEST_ASSERT_EQ(vcpu->run->exit_reason, DUET_EXIT_IO);
 		if (vcpu->run->io.port == 0x80)
 			break;
@@ -169,13 +169,13 @@ static void window_exit(void)
 	struct duet_run *run = vcpu->run;
 	struct duet_regs regs;
 
-	TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+	TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 	TEST_ASSERT_EQ(run->io.port, 0x80);
 	run->request_interrupt_window = 1;
-	TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+	TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 	TEST_ASSERT_EQ(run->exit_reason, DUET_EXIT_IO);
 	TEST_ASSERT_EQ(run->io.port, 0x83);
-	TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+	TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 	TEST_ASSERT_EQ(run->exit_reason, DUET_EXIT_IRQ_WINDOW_OPEN);
 	TEST_ASSERT_EQ(run->ready_for_interrupt, 1);
 	/* The window opens after STI's shadow, at the OUT to 0x82. */
@@ -183,7 +183,7 @@ static void window_exit(void)
 	TEST_ASSERT_EQ(regs.rip, CODE_GPA + 7);
 	run->request_interrupt_window = 0;
 	TEST_ASSERT_RC(inject(vcpu, DUET_EVENT_INTERRUPT, IRQ_VECTOR, 0, 0), 0);
-	TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+	TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 	TEST_ASSERT_EQ(run->io.port, 0x81);
 	vm_free(vcpu->vm);
 }
@@ -203,7 +203,7 @@ static void exception_and_nmi(void)
 	int n = 0;
 
 	for (;;) {
-		TEST_ASSERT(!ioctl(vcpu->fd, DUET_RUN, 0), "DUET_RUN");
+		TEST_ASSERT(!_vcpu_run(vcpu), "DUET_RUN");
 		if (vcpu->run->exit_reason == DUET_EXIT_HLT)
 			break;
 		TEST_ASSERT_EQ(vcpu->run->exit_reason, DUET_EXIT_IO);

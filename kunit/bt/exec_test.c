@@ -552,6 +552,40 @@ static void bt_exec_setcc_cmov(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->ctx.fault.vector, X86_TRAP_PF);
 }
 
+/*
+ * PUSHF pushes the guest's flags with RF cleared (SDM "PUSHF"), and never
+ * a TF of its own: stepped in hardware, it pushed duet's step TF.
+ */
+static void bt_exec_pushf(struct kunit *test)
+{
+	struct bt_fake *f = fake_new(test);
+	u64 v;
+	u16 w;
+
+	f->st.rflags = X86_EFLAGS_FIXED | CF | ZF | X86_EFLAGS_RF;
+	KUNIT_EXPECT_EQ(test, RUN(f, 0x9c), DUET_BT_EXIT_HW_STEP);
+	KUNIT_EXPECT_EQ(test, f->st.rip, CODE + 1);
+	KUNIT_EXPECT_EQ(test, f->st.gpr[4], STK_TOP - 8);
+	memcpy(&v, f->mem + STK_TOP - 8, 8);
+	KUNIT_EXPECT_EQ(test, v, X86_EFLAGS_FIXED | CF | ZF);
+	/* 66 9c: 16 bits. */
+	f->st.gpr[4] = STK_TOP;
+	f->st.rflags = X86_EFLAGS_FIXED | SF | X86_EFLAGS_DF;
+	memset(f->mem + STK_TOP - 8, 0xee, 8);
+	RUN_ALL(test, f, 0x66, 0x9c);
+	KUNIT_EXPECT_EQ(test, f->st.gpr[4], STK_TOP - 2);
+	memcpy(&w, f->mem + STK_TOP - 2, 2);
+	KUNIT_EXPECT_EQ(test, w, (u16)(X86_EFLAGS_FIXED | SF | X86_EFLAGS_DF));
+	KUNIT_EXPECT_EQ(test, f->mem[STK_TOP - 3], 0xee);
+	/* The stack page faulting: #PF, RSP and the flags unchanged. */
+	f->st.gpr[4] = STK_TOP;
+	f->fault_page = (STK_TOP - 8) & PAGE_MASK;
+	KUNIT_EXPECT_EQ(test, RUN(f, 0x9c), DUET_BT_EXIT_FAULT);
+	KUNIT_EXPECT_EQ(test, f->ctx.fault.vector, X86_TRAP_PF);
+	KUNIT_EXPECT_EQ(test, f->st.gpr[4], STK_TOP);
+	KUNIT_EXPECT_EQ(test, f->st.rip, CODE);
+}
+
 /* PUSH/POP (reg, imm, mem), CALL/RET (rel, indirect), LEAVE, JMP. */
 static void bt_exec_stack(struct kunit *test)
 {
@@ -754,6 +788,7 @@ static struct kunit_case duet_bt_exec_cases[] = {
 	KUNIT_CASE(bt_exec_atomic),
 	KUNIT_CASE(bt_exec_setcc_cmov),
 	KUNIT_CASE(bt_exec_stack),
+	KUNIT_CASE(bt_exec_pushf),
 	KUNIT_CASE(bt_exec_branches),
 	KUNIT_CASE(bt_exec_faults),
 	KUNIT_CASE(bt_exec_exits),

@@ -63,7 +63,6 @@ static void bt_translate_hw(struct kunit *test)
 		{ 0x0f, 0x23, 0xc0 },		/* mov dr0, rax */
 		{ 0xfa },			/* cli */
 		{ 0xfb },			/* sti */
-		{ 0x9c },			/* pushf */
 		{ 0x9d },			/* popf */
 		{ 0xf4 },			/* hlt */
 		{ 0x0f, 0x01, 0x38 },		/* invlpg [rax] */

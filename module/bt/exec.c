@@ -1017,6 +1017,18 @@ static int bt_h_push(struct duet_bt_exec *x, const struct duet_bt_insn *bi)
 }
 
 /*
+ * PUSHF: the flags image with VM and RF cleared (SDM "PUSHF"); 64-bit
+ * mode has no virtual-8086 IOPL check.  Run here rather than stepped in
+ * hardware, where the image would carry the TF of duet's own step.
+ */
+static int bt_h_pushf(struct duet_bt_exec *x, const struct duet_bt_insn *bi)
+{
+	u64 v = x->st->rflags & ~(u64)(X86_EFLAGS_VM | X86_EFLAGS_RF);
+
+	return bt_push(x, v, bi->insn.opsize);
+}
+
+/*
  * POP: the value is read and a memory destination translated before
  * RSP moves; a destination addressed through RSP uses the incremented
  * RSP, and POP RSP leaves the popped value in RSP (SDM "POP").
@@ -1313,6 +1325,8 @@ static duet_bt_handler_t bt_prepare_kind(struct duet_bt_insn *bi)
 		if (in->opcode == 0x8f && reg)
 			return NULL;
 		return in->opsize == 8 || in->opsize == 2 ? bt_h_pop : NULL;
+	case DUET_X86_PUSHF:
+		return in->opsize == 8 || in->opsize == 2 ? bt_h_pushf : NULL;
 	case DUET_X86_NOP:
 	case DUET_X86_PAUSE:
 		return bt_h_nop;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "trace.h"
 
 #define TEST_DEFAULT_TIMEOUT	60
 
@@ -158,6 +159,8 @@ static noreturn void run_child(const struct test_case *tc, unsigned int timeout)
 	current_name = tc->name;
 	alarm(timeout);
 	tc->fn();
+	/* The VMs the case left: their trace is part of what it did. */
+	trace_case_end();
 	child_exit(KSFT_PASS);
 }
 

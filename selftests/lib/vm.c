@@ -90,6 +90,7 @@ struct duet_test_vm *vm_create_barebones_flags(unsigned long flags)
 	vm->fd = _duet_create_vm(vm->dev_fd, flags);
 	if (vm->fd < 0)
 		TEST_FAIL("DUET_CREATE_VM %#lx: %s", flags, strerror(-vm->fd));
+	trace_vm_created(vm);
 	return vm;
 }
 
@@ -255,6 +256,7 @@ struct duet_test_vm *vm_create_with_vcpus(unsigned int nr_vcpus,
 
 void vcpu_free(struct duet_test_vcpu *vcpu)
 {
+	trace_vcpu_free(vcpu);
 	vcpu->vm->vcpus[vcpu->id] = NULL;
 	munmap(vcpu->run, vcpu->run_size);
 	close(vcpu->fd);
@@ -268,6 +270,7 @@ void vm_free(struct duet_test_vm *vm)
 	for (i = 0; i < DUET_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			vcpu_free(vm->vcpus[i]);
+	trace_vm_free(vm);
 	close(vm->fd);
 	close(vm->dev_fd);
 	if (vm->mem)
@@ -277,7 +280,11 @@ void vm_free(struct duet_test_vm *vm)
 
 int __vm_set_memslot(struct duet_test_vm *vm, struct duet_memslot *m)
 {
-	return _duet_ioctl(vm->fd, DUET_SET_MEMSLOT, (unsigned long)m);
+	int r = _duet_ioctl(vm->fd, DUET_SET_MEMSLOT, (unsigned long)m);
+
+	if (!r)
+		trace_memslot(vm, m);
+	return r;
 }
 
 int _vm_set_memslot(struct duet_test_vm *vm, __u32 slot, __u32 flags,
@@ -380,7 +387,10 @@ __u64 *vm_map_4k(struct duet_test_vm *vm, __u64 gva, __u64 gpa, bool writable)
 
 int _vcpu_run(struct duet_test_vcpu *vcpu)
 {
-	return _duet_ioctl(vcpu->fd, DUET_RUN, 0);
+	int r = _duet_ioctl(vcpu->fd, DUET_RUN, 0);
+
+	trace_exit(vcpu, r);
+	return r;
 }
 
 int _vcpu_regs_get(struct duet_test_vcpu *vcpu, struct duet_regs *regs)

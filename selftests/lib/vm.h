@@ -38,6 +38,7 @@
 #include <linux/duet.h>
 
 #include "duet.h"
+#include "trace.h"
 #include "ucall.h"
 
 #define DUET_TEST_MEM_SLOT	0
@@ -59,6 +60,8 @@ struct duet_test_vcpu {
 	size_t run_size;
 	__u64 stack_gpa;		/* lowest byte of its stack */
 	__u64 tss_gpa;			/* its own TSS (exception.h), or 0 */
+	struct trace_buf trace;		/* its exits not written yet (trace.h) */
+	unsigned long trace_seq;	/* exits traced so far */
 };
 
 struct duet_test_vm {
@@ -70,6 +73,9 @@ struct duet_test_vm {
 	__u64 pool_next;		/* next free page of the pool */
 	__u64 idt_gpa;			/* the IDT (exception.h), or 0 */
 	__u32 nl_id;			/* its netlink id once known (bt.h), or 0 */
+	unsigned int trace_index;	/* creation order in the case (trace.h) */
+	/* The slots as set, for the memory digests of trace.h. */
+	struct duet_memslot trace_slots[DUET_MAX_MEMSLOTS];
 	struct duet_test_vcpu *vcpus[DUET_MAX_VCPUS];
 };
 
