@@ -386,6 +386,27 @@ void duet_bt_vcpu_close_segment(struct duet_vcpu *vcpu)
 }
 
 /*
+ * Would hardware enter with this state at all?  Userspace can set control
+ * registers that VMRUN and VM entry refuse (APM "Canonicalization and
+ * Consistency Checks", SDM "Checks on Guest Control Registers"): BT must
+ * not run guest code on them either.  For any of these the next
+ * instruction goes to hardware, whose failed entry is the exit the guest
+ * gets in hardware mode, word for word.
+ */
+static bool bt_state_enterable(const struct duet_bt_state *st)
+{
+	bool paging = st->cr0 & X86_CR0_PG;
+	bool lme = st->efer & EFER_LME;
+
+	if (st->cr0 >> 32 || (paging && !(st->cr0 & X86_CR0_PE)) ||
+	    ((st->cr0 & X86_CR0_NW) && !(st->cr0 & X86_CR0_CD)))
+		return false;
+	if (lme && paging && !(st->cr4 & X86_CR4_PAE))
+		return false;
+	return !!(st->efer & EFER_LMA) == (lme && paging);
+}
+
+/*
  * One call of the run loop for a vCPU in BT: 1 to be called again, 0 to
  * return to userspace (run area filled by the hardware step's exit), or
  * -errno.
@@ -427,7 +448,8 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		return 1;
 	}
-	why = duet_bt_run(&b.ctx, &st, DUET_BT_BUDGET);
+	why = bt_state_enterable(&st) ?
+	      duet_bt_run(&b.ctx, &st, DUET_BT_BUDGET) : DUET_BT_EXIT_HW_STEP;
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	duet_ops->bt_set_state(vcpu, &st);
 	vcpu->bt_in_segment = b.ctx.in_segment;
