@@ -463,6 +463,7 @@ int duet_vcpu_msrs(struct duet_vcpu *vcpu, void __user *argp, bool set);
 int duet_bt_vcpu_run(struct duet_vcpu *vcpu);
 void duet_bt_vcpu_close_segment(struct duet_vcpu *vcpu);
 int duet_bt_segment_trace(struct duet_vm *vm, u64 start, u64 len, bool add);
+void duet_bt_sync_memory(void);
 
 /* bt/stall.c: the stall barrier; see there and bt/bt.h. */
 #define DUET_STALL_DEFAULT_MAX_US	50000

@@ -152,6 +152,19 @@ unsigned int duet_bt_cache_invalidate(struct duet_bt_cache *cache, u64 gfn)
 }
 EXPORT_SYMBOL_IF_DUET_KUNIT(duet_bt_cache_invalidate);
 
+/*
+ * A memory slot went away (its bt_mem_gen bumped, mmu_lock dropped): wait
+ * for the translator's runs that may still hold its VMM address to end.
+ * Each accesses guest memory inside one duet_bt_srcu read section of at
+ * most DUET_BT_BUDGET instructions (duet_bt_run()), and the runs after
+ * this see the new generation; so once DUET_SET_MEMSLOT returns, no vCPU
+ * in BT reads or writes the slot's memory, as none in hardware does.
+ */
+void duet_bt_sync_memory(void)
+{
+	synchronize_srcu(&duet_bt_srcu);
+}
+
 u64 duet_bt_cache_gen(struct duet_bt_cache *cache)
 {
 	return READ_ONCE(cache->gen);

@@ -1471,6 +1471,9 @@ static int bt_get_block(struct duet_bt_exec *x, struct duet_bt_block **out,
 				&gpa, &ctx->fault);
 	if (r > 0)
 		return DUET_BT_EXIT_FAULT;
+	/* Page tables outside RAM: hardware decides (an MMIO exit). */
+	if (r == -ENOENT || r == -EPERM)
+		return DUET_BT_EXIT_HW_STEP;
 	if (r < 0) {
 		ctx->error = r;
 		return DUET_BT_EXIT_ERROR;

@@ -161,8 +161,9 @@ int duet_vm_set_memslot(struct duet_vm *vm, const struct duet_memslot *m)
 		atomic_inc(&vm->bt_mem_gen);
 		vm->slots[m->slot] = NULL;
 		duet_slot_free(vm, old);
-		r = 0;
-		goto out_unlock;
+		mutex_unlock(&vm->mmu_lock);
+		duet_bt_sync_memory();
+		return 0;
 	}
 
 	r = -EEXIST;
