@@ -67,12 +67,28 @@ void vmx_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f)
 	vmx_put_sleepable(vmx);
 }
 
-/* Before an entry: arrange the exit after one instruction, if BT asked. */
+/*
+ * Before an entry: arrange the exit after one instruction, if BT asked.
+ * With TF, not for an entry that delivers an event: the delivery would
+ * push duet's TF into the guest's frame (as on SVM, svm_step_event()).
+ * Delivery moves RIP, so the next exit ends the step; the guest runs its
+ * handler in hardware meanwhile.  (With MTF the exit comes after delivery,
+ * before the handler's first instruction: SDM "Monitor Trap Flag".)
+ */
 void vmx_bt_step_prepare(struct vcpu_vmx *vmx)
 {
+	bool event = vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
 	u64 rflags;
 
-	if (!vmx->vcpu.bt_step || vmx_config.mtf || vmx->tf_step)
+	if (event && vmx->tf_step) {
+		vmx->tf_step = false;
+		rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+		if (!vmx->tf_guest)
+			vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~X86_EFLAGS_TF);
+		vmcs_clear_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+		return;
+	}
+	if (!vmx->vcpu.bt_step || vmx_config.mtf || vmx->tf_step || event)
 		return;
 	rflags = vmcs_read(VMCS_GUEST_RFLAGS);
 	vmx->tf_guest = rflags & X86_EFLAGS_TF;
