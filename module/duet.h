@@ -220,9 +220,12 @@ struct duet_vcpu {
 	bool bt_divert;
 	u64 bt_divert_rip;
 	u64 bt_divert_gpa;
-	/* A page a BT hardware step may run from (duet_npt_grant_step()). */
-	bool bt_grant;
-	u64 bt_grant_gfn;
+	/*
+	 * The pages a BT hardware step may run from (duet_npt_grant_step()):
+	 * two, as one instruction's bytes may straddle a page end.
+	 */
+	unsigned int bt_grants;
+	u64 bt_grant_gfn[2];
 };
 
 /* A memory slot (module/gmem/memslot.c). */

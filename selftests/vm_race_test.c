@@ -17,6 +17,14 @@
  *
  * 2 and 4 vCPUs.  The racy function sits alone in its own page (section
  * .text.race, page-aligned), so that only its code runs diverted.
+ *
+ * Then a spin lock taken by two vCPUs in hardware mode, with its
+ * acquisition (the xchg, as `duet bt scan` finds it) registered: the
+ * critical section, on the same page, runs CPUID, which BT does not
+ * translate, so each one is a hardware step from a page that diverts
+ * hardware fetches.  It must finish with the count exact, every
+ * acquisition attempt through BT and every CPUID a hardware step; the
+ * same guest without the segment never enters BT.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -37,8 +45,13 @@
 #define HW_ATTEMPTS	20
 #define EXACT_ATTEMPTS	2
 
+#define LOCK_ITERATIONS	200
+#define LOCK_ITERATIONS_1CPU	50
+
 static __u64 counter;
 static __u64 iterations;
+static __u64 use_lock;
+static __u32 lock_word;
 
 /*
  * counter += 1 the racy way: load, a delay of dependent arithmetic (no
@@ -60,13 +73,50 @@ static void race_increment(void)
 		     : : : "rax", "memory", "cc");
 }
 
+/*
+ * counter += 1 under a test-and-test-and-set spin lock; [lock_begin,
+ * lock_end) is the acquiring xchg.  CPUID in the critical section: an
+ * instruction BT runs as a hardware step, on the segment's page.
+ */
+__attribute__((noinline, section(".text.lock"), aligned(4096)))
+static void lock_increment(void)
+{
+	asm volatile("1:\n\t"
+		     "mov $1, %%eax\n"
+		     ".globl lock_begin\n"
+		     "lock_begin:\n\t"
+		     "lock xchg %%eax, lock_word(%%rip)\n"
+		     ".globl lock_end\n"
+		     "lock_end:\n\t"
+		     "test %%eax, %%eax\n\t"
+		     "jz 3f\n"
+		     "2:\n\t"
+		     "pause\n\t"
+		     "cmpl $0, lock_word(%%rip)\n\t"
+		     "jne 2b\n\t"
+		     "jmp 1b\n"
+		     "3:\n\t"
+		     "mov counter(%%rip), %%rsi\n\t"
+		     "xor %%eax, %%eax\n\t"
+		     "xor %%ecx, %%ecx\n\t"
+		     "cpuid\n\t"
+		     "add $1, %%rsi\n\t"
+		     "mov %%rsi, counter(%%rip)\n\t"
+		     "movl $0, lock_word(%%rip)\n\t"
+		     : : : "rax", "rbx", "rcx", "rdx", "rsi", "memory", "cc");
+}
+
 static void guest_race(void)
 {
 	__u64 i;
 
 	GUEST_SYNC(0);
-	for (i = 0; i < iterations; i++)
-		race_increment();
+	for (i = 0; i < iterations; i++) {
+		if (use_lock)
+			lock_increment();
+		else
+			race_increment();
+	}
 	GUEST_DONE();
 }
 
@@ -91,9 +141,12 @@ static __u64 race_once(unsigned int nr, void (*setup)(struct duet_test_vm *),
 	unsigned int i;
 
 	counter = 0;
+	lock_word = 0;
 	vm = vm_create_with_vcpus(nr, guest_race, vcpus);
 	sync_global_to_guest(vm, counter);
 	sync_global_to_guest(vm, iterations);
+	sync_global_to_guest(vm, use_lock);
+	sync_global_to_guest(vm, lock_word);
 	/* Every vCPU at its GUEST_SYNC before any races. */
 	for (i = 0; i < nr; i++)
 		vcpu_expect_sync(vcpus[i], 0);
@@ -241,6 +294,91 @@ static void detected_4_vcpus_exact(void)
 	exact_with(4, detect_in_bt, false);
 }
 
+static __u64 lock_begin_addr(void)
+{
+	__u64 a;
+
+	asm("lea lock_begin(%%rip), %0" : "=r"(a));
+	return a;
+}
+
+static __u64 lock_end_addr(void)
+{
+	__u64 a;
+
+	asm("lea lock_end(%%rip), %0" : "=r"(a));
+	return a;
+}
+
+static void register_lock_segment(struct duet_test_vm *vm)
+{
+	segment_id = vm_bt_segment_add(vm, lock_begin_addr(),
+				       lock_end_addr() - lock_begin_addr());
+}
+
+/*
+ * Two vCPUs in hardware mode take the spin lock @iterations times each,
+ * with the acquisition registered (@registered) or not.
+ */
+static void lock_with(bool registered)
+{
+	__u64 got, want, steps = 0, segs = 0, stalls, hits = 0;
+	struct duet_test_vm *vm;
+	unsigned int i;
+
+	use_lock = 1;
+	iterations = _test_online_cpus() < 2 ? LOCK_ITERATIONS_1CPU :
+					       LOCK_ITERATIONS;
+	want = 2 * iterations;
+	got = race_once(2, registered ? register_lock_segment : NULL, &vm);
+	stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS);
+	for (i = 0; i < 2; i++) {
+		steps += vcpu_nl_stat(vm->vcpus[i],
+				      DUET_A_VCPU_STATS_BT_HW_STEPS);
+		segs += vcpu_nl_stat(vm->vcpus[i],
+				     DUET_A_VCPU_STATS_BT_SEGMENTS);
+	}
+	if (registered)
+		hits = vm_bt_segment_hits(vm, segment_id);
+	test_print("lock %s: %llu of %llu, %llu hw steps, %llu segments, %llu hits, %llu stalls",
+		   registered ? "registered" : "not registered",
+		   (unsigned long long)got, (unsigned long long)want,
+		   (unsigned long long)steps, (unsigned long long)segs,
+		   (unsigned long long)hits, (unsigned long long)stalls);
+	TEST_ASSERT_EQ(got, want);
+	if (registered) {
+		/*
+		 * Every CPUID ran as a hardware step from the diverting
+		 * page, and the page diverted again after each one: every
+		 * acquisition (and failed attempt) ran the segment in BT.
+		 */
+		TEST_ASSERT(steps >= want, "%llu hardware steps for %llu CPUIDs",
+			    (unsigned long long)steps,
+			    (unsigned long long)want);
+		TEST_ASSERT(hits >= want, "%llu segment hits for %llu acquisitions",
+			    (unsigned long long)hits,
+			    (unsigned long long)want);
+		TEST_ASSERT_EQ(segs, hits);
+		TEST_ASSERT_EQ(stalls, segs);
+	} else {
+		/* Nothing diverts: the translator never ran. */
+		TEST_ASSERT_EQ(steps, 0);
+		TEST_ASSERT_EQ(segs, 0);
+		TEST_ASSERT_EQ(stalls, 0);
+	}
+	vm_free(vm);
+}
+
+static void lock_registered_2_vcpus_done(void)
+{
+	lock_with(true);
+}
+
+static void lock_unregistered_2_vcpus_in_hw(void)
+{
+	lock_with(false);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(hw_2_vcpus_lose_updates),
 	TEST_CASE(hw_4_vcpus_lose_updates),
@@ -248,6 +386,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(registered_4_vcpus_exact),
 	TEST_CASE(detected_2_vcpus_exact),
 	TEST_CASE(detected_4_vcpus_exact),
+	TEST_CASE(lock_registered_2_vcpus_done),
+	TEST_CASE(lock_unregistered_2_vcpus_in_hw),
 };
 
 int main(void)

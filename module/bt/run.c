@@ -476,7 +476,27 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	vcpu->stats.bt.hw_steps++;
 	vcpu->bt_step = true;
 	vcpu->bt_step_rip = st.rip;
-	r = duet_ops->vcpu_run(vcpu);
+	/*
+	 * A nested page fault is handled outside the backend's loop, which
+	 * then returns 1 without entering again: the instruction has not
+	 * run yet, and on a segment's page the fault has just granted it
+	 * that page (duet_npt_grant_step()).  Enter again for it with the
+	 * grant still in place; giving up here would revoke the grant, and
+	 * the next step would fault, be granted and revoked again, forever.
+	 * A fetch the grant refused (bt_divert) goes back to BT instead.
+	 * The scheduler may take the thread in between with the grant in
+	 * place: on a slow or busy CPU the fault and its handling outlast
+	 * a time slice, and giving the grant up then starves the step.
+	 */
+	for (;;) {
+		r = duet_ops->vcpu_run(vcpu);
+		if (r != 1 || !vcpu->bt_step || vcpu->bt_divert ||
+		    signal_pending(current) ||
+		    test_bit(DUET_REQ_KICK, &vcpu->requests) ||
+		    duet_vcpu_stalled(vcpu))
+			break;
+		cond_resched();
+	}
 	/* Userspace, a kick or a signal may come first: the step is over. */
 	vcpu->bt_step = false;
 	/* It may have been INVLPG, a CR3 write, or paging in another form. */

@@ -289,30 +289,39 @@ EXPORT_SYMBOL_IF_DUET_KUNIT(duet_npt_fault_map);
  * executable for it, as a 4 KiB page, and remember it in @vcpu.  The run
  * loop takes the permission back once the step is over
  * (duet_npt_revoke_step()); meanwhile the page runs in hardware on any
- * vCPU, outside the segment's barrier unless this vCPU holds it.
+ * vCPU, outside the segment's barrier unless this vCPU holds it.  At most
+ * the two pages one instruction can be fetched from: DUET_NPT_FAULT_DIVERT
+ * for a third, and the vCPU diverts into BT there.
  */
 int duet_npt_grant_step(struct duet_vcpu *vcpu, struct duet_npt *npt, u64 gpa)
 {
-	bool mmio = false;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	bool mmio = false, known = false;
+	unsigned int i;
 	int r;
 
+	/* Granted already: another vCPU's revoke of the same page undid it. */
+	for (i = 0; i < vcpu->bt_grants; i++)
+		known |= vcpu->bt_grant_gfn[i] == gfn;
+	if (!known && vcpu->bt_grants >= ARRAY_SIZE(vcpu->bt_grant_gfn))
+		return DUET_NPT_FAULT_DIVERT;
 	r = __duet_npt_fault_map(vcpu->vm, npt, gpa, false, true, true, &mmio);
-	if (!r && !mmio) {
-		vcpu->bt_grant = true;
-		vcpu->bt_grant_gfn = gpa >> PAGE_SHIFT;
-	}
+	if (!r && !mmio && !known)
+		vcpu->bt_grant_gfn[vcpu->bt_grants++] = gfn;
 	return r;
 }
 
-/* After a hardware step: unmap the page it was allowed to run. */
+/* After a hardware step: unmap the pages it was allowed to run. */
 void duet_npt_revoke_step(struct duet_vcpu *vcpu)
 {
 	struct duet_vm *vm = vcpu->vm;
+	unsigned int i;
 
-	if (!vcpu->bt_grant)
+	if (!vcpu->bt_grants)
 		return;
-	vcpu->bt_grant = false;
 	mutex_lock(&vm->mmu_lock);
-	duet_ops->vm_unmap_range(vm, vcpu->bt_grant_gfn, 1);
+	for (i = 0; i < vcpu->bt_grants; i++)
+		duet_ops->vm_unmap_range(vm, vcpu->bt_grant_gfn[i], 1);
 	mutex_unlock(&vm->mmu_lock);
+	vcpu->bt_grants = 0;
 }

@@ -259,6 +259,23 @@ if [ -n "$hello" ]; then
 	expect_line "hello in bt vCPU 0" '^Hello from a duet guest on vCPU 0$'
 	expect_line "hello in bt vCPU 1" '^Hello from a duet guest on vCPU 1$'
 	expect_line "hello in bt CPUID" '^CPU vendor [A-Za-z]{12}, hypervisor bit set$'
+
+	# Both vCPUs in hardware with the image's segments (the console
+	# spin lock's acquisitions) registered before they start: the
+	# vCPUs divert into BT on the console code's page, and BT's
+	# hardware steps of the port I/O there must get to run.
+	run vm run "$hello" vcpus 2 bt-scan
+	expect "hello bt-scan" 0
+	expect_line "hello bt-scan vCPU 0" '^Hello from a duet guest on vCPU 0$'
+	expect_line "hello bt-scan vCPU 1" '^Hello from a duet guest on vCPU 1$'
+	expect_line "hello bt-scan CPUID" '^CPU vendor [A-Za-z]{12}, hypervisor bit set$'
+
+	# In the translator, the segments registered and detection on.
+	run vm run "$hello" vcpus 2 mode bt bt-scan bt-detect on
+	expect "hello in bt bt-scan" 0
+	expect_line "hello in bt bt-scan vCPU 0" '^Hello from a duet guest on vCPU 0$'
+	expect_line "hello in bt bt-scan vCPU 1" '^Hello from a duet guest on vCPU 1$'
+	expect_line "hello in bt bt-scan CPUID" '^CPU vendor [A-Za-z]{12}, hypervisor bit set$'
 	run vm run "$hello" vcpus 1 mode auto
 	expect "mode auto refused" 1
 fi
