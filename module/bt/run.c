@@ -123,6 +123,9 @@ static struct duet_bt_tlb_entry *bt_tlb_gfn(struct duet_bt_vcpu_ctx *b, u64 gfn)
 	struct duet_bt_tlb_entry *e = b->last;
 	unsigned int i;
 
+	/* The VMM's addresses are only valid in the VMM's address space. */
+	if (current->mm != b->vcpu->vm->mm)
+		return NULL;
 	if (!e || e->vpn == ~0ULL || e->gfn != gfn) {
 		for (i = 0; i < BT_TLB_SIZE; i++) {
 			e = &b->tlb->e[i];
