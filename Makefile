@@ -48,7 +48,8 @@ demo:
 	$(TOP)/selftests/demo --backend $(or $(BACKEND),svm)
 
 bench:
-	$(TOP)/bench/run $(or $(BENCH),all) --backend $(or $(BACKEND),svm)
+	$(TOP)/bench/run $(or $(BENCH),all) --backend $(or $(BACKEND),svm) \
+		--kernel $(or $(KERNEL),test)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
@@ -61,4 +62,4 @@ help:
 	@echo "make kernel       build (or reuse) the cached test kernel; prints its directory"
 	@echo "make check        every test: static checks, builds, KUnit and selftests under QEMU (SVM) and Bochs (VMX)"
 	@echo "make demo [BACKEND=svm|vmx]  boot the test machine, load duet and run the CLI"
-	@echo "make bench [BENCH=NAME] [BACKEND=svm|vmx]  run benchmarks in the emulated machine"
+	@echo "make bench [BENCH=NAME] [BACKEND=svm|vmx] [KERNEL=test|stock]  run benchmarks in the emulated machine"

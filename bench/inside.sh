@@ -5,6 +5,8 @@
 set -u
 BIN=/add/bin
 want=${1:-all}
+# bench/run --kernel stock passes duet.ko built for the stock kernel.
+KO=${DUET_KO:-/duet/duet.ko}
 rc=0
 
 ratio() {
@@ -20,7 +22,7 @@ kvm_module() {
 bench_ioctl() {
 	local kvm duet_ops kvm_ops
 	kvm=$(kvm_module)
-	insmod /duet/duet.ko || return 1
+	insmod "$KO" || return 1
 	duet_ops=$($BIN/ioctl_bench duet 300000 | awk '{ print $2 }')
 	rmmod duet
 	modprobe "$kvm" || return 1
@@ -53,7 +55,7 @@ bench_exits() {
 	kvm=$(kvm_module)
 	if [ "$kvm" = kvm_amd ]; then hc=vmmcall; else hc=vmcall; warm=500; fi
 	modes="cpuid $hc pio mmio"
-	if ! err=$(insmod /duet/duet.ko 2>&1); then
+	if ! err=$(insmod "$KO" 2>&1); then
 		echo "bench: exits duet unavailable: insmod: $err"
 		duet_ok=0
 	fi
@@ -95,7 +97,7 @@ bench_exits() {
 # VMM's thread; per read, best of five rounds.
 bench_gmem() {
 	local out size plain gpa gva rc_g
-	insmod /duet/duet.ko || return 1
+	insmod "$KO" || return 1
 	insmod $BIN/duet_gmem_bench.ko || { rmmod duet; return 1; }
 	grep -qs debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
 	out=$($BIN/gmem_bench)
@@ -120,7 +122,7 @@ bench_gmem() {
 # ran 4 million in about 8 minutes.
 bench_bt() {
 	local out n=100000 rc_b hw bt
-	insmod /duet/duet.ko || return 1
+	insmod "$KO" || return 1
 	out=$($BIN/bt_bench $n 2>&1)
 	rc_b=$?
 	rmmod duet
@@ -145,7 +147,7 @@ bench_bt() {
 # kernel (exits_bench duet cpuid, 1 s / its rate).
 bench_stall() {
 	local out rate= rt s2 s4 rc_s
-	insmod /duet/duet.ko || return 1
+	insmod "$KO" || return 1
 	out=$($BIN/stall_bench 2000 2>&1) && rate=$(exits_rate duet cpuid 2000 20000)
 	rc_s=$?
 	rmmod duet

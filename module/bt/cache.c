@@ -272,10 +272,15 @@ struct duet_bt_block *duet_bt_cache_follow(struct duet_bt_cache *cache,
 	struct duet_bt_link link;
 	unsigned int seq;
 
+	/*
+	 * The raw read: read_seqbegin() also tells lockdep about the reader,
+	 * which on a debug kernel costs more than running the block.  The
+	 * reader takes no lock and cannot deadlock against the writer.
+	 */
 	do {
-		seq = read_seqbegin(&from->link_lock);
+		seq = raw_read_seqcount_begin(&from->link_lock.seqcount);
 		link = from->next[slot];
-	} while (read_seqretry(&from->link_lock, seq));
+	} while (read_seqcount_retry(&from->link_lock.seqcount, seq));
 	if (!link.blk)
 		return NULL;
 	/* Pairs with the smp_wmb() in bt_block_drop(). */

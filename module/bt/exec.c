@@ -35,20 +35,20 @@
 #define RSP	4
 #define RBP	5
 
-static u64 bt_mask(unsigned int size)
+static __always_inline u64 bt_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
-static u64 bt_sext(u64 v, unsigned int size)
+static __always_inline u64 bt_sext(u64 v, unsigned int size)
 {
 	unsigned int shift = 64 - 8 * size;
 
 	return size >= 8 ? v : (u64)((s64)(v << shift) >> shift);
 }
 
-static u64 bt_reg_get(const struct duet_bt_state *st,
-		      const struct duet_x86_operand *op)
+static __always_inline u64 bt_reg_get(const struct duet_bt_state *st,
+				      const struct duet_x86_operand *op)
 {
 	if (op->high8)
 		return (st->gpr[op->reg - 4] >> 8) & 0xff;
@@ -60,8 +60,9 @@ static u64 bt_reg_get(const struct duet_bt_state *st,
  * dword write zero-extends (SDM "General-Purpose Registers in 64-Bit
  * Mode").
  */
-static void bt_gpr_set(struct duet_bt_state *st, unsigned int reg,
-		       unsigned int size, u64 val)
+static __always_inline void bt_gpr_set(struct duet_bt_state *st,
+				       unsigned int reg, unsigned int size,
+				       u64 val)
 {
 	u64 *r = &st->gpr[reg & 15];
 
@@ -73,8 +74,9 @@ static void bt_gpr_set(struct duet_bt_state *st, unsigned int reg,
 		*r = val;
 }
 
-static void bt_reg_set(struct duet_bt_state *st,
-		       const struct duet_x86_operand *op, u64 val)
+static __always_inline void bt_reg_set(struct duet_bt_state *st,
+				       const struct duet_x86_operand *op,
+				       u64 val)
 {
 	u64 *r;
 
@@ -111,7 +113,8 @@ static int bt_error(struct duet_bt_exec *x, int err)
 	return DUET_BT_ERR;
 }
 
-static bool bt_canonical(const struct duet_bt_state *st, u64 la)
+static __always_inline bool bt_canonical(const struct duet_bt_state *st,
+					 u64 la)
 {
 	unsigned int bits = st->va_bits == 57 ? 57 : 48;
 
@@ -163,8 +166,8 @@ struct bt_mem {
 };
 
 /* Effective address, with @rsp standing for RSP as a base (POP m). */
-static u64 bt_ea_rsp(const struct duet_bt_state *st,
-		     const struct duet_x86_insn *in, u64 rsp)
+static __always_inline u64 bt_ea_rsp(const struct duet_bt_state *st,
+				     const struct duet_x86_insn *in, u64 rsp)
 {
 	u64 ea = in->disp;
 
@@ -177,13 +180,14 @@ static u64 bt_ea_rsp(const struct duet_bt_state *st,
 	return ea & bt_mask(in->addrsize);
 }
 
-static u64 bt_ea(const struct duet_bt_state *st, const struct duet_x86_insn *in)
+static __always_inline u64 bt_ea(const struct duet_bt_state *st,
+				 const struct duet_x86_insn *in)
 {
 	return bt_ea_rsp(st, in, st->gpr[RSP]);
 }
 
 /* The segment of a ModRM/moffs operand: the override, else DS or SS. */
-static unsigned int bt_seg(const struct duet_x86_insn *in)
+static __always_inline unsigned int bt_seg(const struct duet_x86_insn *in)
 {
 	if (in->seg != DUET_X86_SEG_NONE)
 		return in->seg;
@@ -222,9 +226,10 @@ static int bt_resolve_la(struct duet_bt_exec *x, u64 la, unsigned int size,
 	return 0;
 }
 
-static int bt_resolve_ea(struct duet_bt_exec *x, const struct duet_x86_insn *in,
-			 u64 ea, unsigned int size, bool write,
-			 struct bt_mem *m)
+static __always_inline int bt_resolve_ea(struct duet_bt_exec *x,
+					 const struct duet_x86_insn *in, u64 ea,
+					 unsigned int size, bool write,
+					 struct bt_mem *m)
 {
 	unsigned int seg = bt_seg(in);
 	u64 la = ea;
@@ -235,8 +240,9 @@ static int bt_resolve_ea(struct duet_bt_exec *x, const struct duet_x86_insn *in,
 }
 
 /* The stack slot of @size bytes at @rsp. */
-static int bt_resolve_stack(struct duet_bt_exec *x, u64 rsp, unsigned int size,
-			    bool write, struct bt_mem *m)
+static __always_inline int bt_resolve_stack(struct duet_bt_exec *x, u64 rsp,
+					    unsigned int size, bool write,
+					    struct bt_mem *m)
 {
 	return bt_resolve_la(x, rsp, size, write, true, m);
 }
@@ -313,7 +319,7 @@ static int bt_mem_cmpxchg(struct duet_bt_exec *x, const struct bt_mem *m,
 }
 
 /* The index of the instruction's memory operand, or -1. */
-static int bt_mem_index(const struct duet_x86_insn *in)
+static __always_inline int bt_mem_index(const struct duet_x86_insn *in)
 {
 	unsigned int i;
 
@@ -324,8 +330,9 @@ static int bt_mem_index(const struct duet_x86_insn *in)
 }
 
 /* Resolve the ModRM operand, if the instruction has one in memory. */
-static int bt_prepare_mem(struct duet_bt_exec *x, const struct duet_x86_insn *in,
-			  bool write, struct bt_mem *m)
+static __always_inline int bt_prepare_mem(struct duet_bt_exec *x,
+					  const struct duet_x86_insn *in,
+					  bool write, struct bt_mem *m)
 {
 	int i = bt_mem_index(in);
 
@@ -334,8 +341,9 @@ static int bt_prepare_mem(struct duet_bt_exec *x, const struct duet_x86_insn *in
 	return bt_resolve_ea(x, in, bt_ea(x->st, in), in->ops[i].size, write, m);
 }
 
-static int bt_load(struct duet_bt_exec *x, const struct duet_x86_operand *op,
-		   const struct bt_mem *m, u64 *val)
+static __always_inline int bt_load(struct duet_bt_exec *x,
+				   const struct duet_x86_operand *op,
+				   const struct bt_mem *m, u64 *val)
 {
 	switch (op->type) {
 	case DUET_X86_OP_REG:
@@ -349,8 +357,9 @@ static int bt_load(struct duet_bt_exec *x, const struct duet_x86_operand *op,
 	}
 }
 
-static int bt_store(struct duet_bt_exec *x, const struct duet_x86_operand *op,
-		    const struct bt_mem *m, u64 val)
+static __always_inline int bt_store(struct duet_bt_exec *x,
+				    const struct duet_x86_operand *op,
+				    const struct bt_mem *m, u64 val)
 {
 	if (op->type == DUET_X86_OP_REG) {
 		bt_reg_set(x->st, op, val);
@@ -467,7 +476,7 @@ static int bt_alu_locked(struct duet_bt_exec *x, const struct duet_x86_insn *in,
 	return 0;
 }
 
-static bool bt_alu_stores(unsigned int kind)
+static __always_inline bool bt_alu_stores(unsigned int kind)
 {
 	return kind != DUET_X86_CMP && kind != DUET_X86_TEST &&
 	       kind != DUET_X86_BT;
@@ -1389,7 +1398,8 @@ enum { BT_CONTINUE = -1 };
  * Open or close a vulnerable segment before the instruction @bi; non-zero
  * when the caller could not open it (the run stops before @bi).
  */
-static int bt_segment(struct duet_bt_exec *x, const struct duet_bt_insn *bi)
+static __always_inline int bt_segment(struct duet_bt_exec *x,
+				      const struct duet_bt_insn *bi)
 {
 	struct duet_bt_ctx *ctx = x->ctx;
 
@@ -1444,7 +1454,6 @@ static int bt_run_block(struct duet_bt_exec *x, struct duet_bt_block *blk,
 		/* The CPU clears RF once an instruction completes (SDM). */
 		st->rflags &= ~(u64)X86_EFLAGS_RF;
 		(*done)++;
-		x->ctx->stats->insns++;
 		/* A store into the block's own code: refetch from here. */
 		if (READ_ONCE(blk->dead))
 			break;
@@ -1543,7 +1552,7 @@ enum duet_bt_exit duet_bt_run(struct duet_bt_ctx *ctx,
 	struct duet_bt_exec x = { .ctx = ctx, .st = st };
 	struct duet_bt_block *blk, *prev = NULL;
 	unsigned int slot = 0;
-	u64 done = 0, gen;
+	u64 done = 0, before, gen;
 	int idx, r;
 
 	idx = srcu_read_lock(&duet_bt_srcu);
@@ -1576,7 +1585,10 @@ enum duet_bt_exit duet_bt_run(struct duet_bt_ctx *ctx,
 			r = DUET_BT_EXIT_HW_STEP;
 			break;
 		}
+		before = done;
 		r = bt_run_block(&x, blk, &done, budget, &slot);
+		/* Counted here, not per instruction: a store less each. */
+		ctx->stats->insns += done - before;
 		if (!blk->cached) {
 			kfree(blk);
 			blk = NULL;

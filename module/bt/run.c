@@ -70,6 +70,7 @@ struct duet_bt_vcpu_ctx {
 	struct duet_vcpu *vcpu;
 	struct duet_walk_mode mode;
 	struct duet_bt_tlb *tlb;
+	struct duet_bt_tlb_entry *last;	/* of the last translation, or NULL */
 	bool entered;			/* a segment started during this call */
 };
 
@@ -112,13 +113,20 @@ static struct duet_bt_tlb *bt_vcpu_tlb(struct duet_vcpu *vcpu)
 	return vcpu->bt_tlb;
 }
 
-/* The cached entry of @gfn's page, with its VMM address, or NULL. */
+/*
+ * The cached entry of @gfn's page, with its VMM address, or NULL.  An
+ * access follows the translation of its address, which left its entry
+ * in b->last: look there before scanning.
+ */
 static struct duet_bt_tlb_entry *bt_tlb_gfn(struct duet_bt_vcpu_ctx *b, u64 gfn)
 {
 	int gen = atomic_read(&b->vcpu->vm->bt_mem_gen);
-	struct duet_bt_tlb_entry *e;
+	struct duet_bt_tlb_entry *e = b->last;
 	unsigned int i;
 
+	/* The VMM's addresses are only valid in the VMM's address space. */
+	if (current->mm != b->vcpu->vm->mm)
+		return NULL;
 	/*
 	 * A slot went away or a page gained a write trace (another vCPU
 	 * translated code from it): the VMM addresses may be stale or may
@@ -128,20 +136,22 @@ static struct duet_bt_tlb_entry *bt_tlb_gfn(struct duet_bt_vcpu_ctx *b, u64 gfn)
 		bt_tlb_flush(b->tlb);
 		b->tlb->mem_gen = gen;
 	}
-	/* Accesses follow a translation: look where it was just put first. */
-	for (i = 0; i < BT_TLB_SIZE; i++) {
-		e = &b->tlb->e[i];
-		if (e->vpn != ~0ULL && e->gfn == gfn)
-			break;
+	if (!e || e->vpn == ~0ULL || e->gfn != gfn) {
+		for (i = 0; i < BT_TLB_SIZE; i++) {
+			e = &b->tlb->e[i];
+			if (e->vpn != ~0ULL && e->gfn == gfn)
+				break;
+		}
+		if (i == BT_TLB_SIZE)
+			return NULL;
 	}
-	if (i == BT_TLB_SIZE)
-		return NULL;
 	if (!e->hva) {
 		unsigned long hva;
 		u64 room;
 
 		if (duet_gpa_to_hva(b->vcpu->vm, gfn << PAGE_SHIFT, false, &hva,
-				    &room))
+				    &room) || room < PAGE_SIZE ||
+		    !access_ok((void __user *)hva, PAGE_SIZE))
 			return NULL;
 		e->hva_writable = !duet_gpa_to_hva(b->vcpu->vm,
 						   gfn << PAGE_SHIFT, true,
@@ -169,6 +179,7 @@ static int bt_translate(struct duet_bt_ctx *ctx, u64 la, u32 access,
 		e = &b->tlb->e[(la >> PAGE_SHIFT) % BT_TLB_SIZE];
 		if (e->vpn == la >> PAGE_SHIFT && !(need & ~e->perm)) {
 			*gpa = (e->gfn << PAGE_SHIFT) | (la & ~PAGE_MASK);
+			b->last = e;
 			return 0;
 		}
 	}
@@ -196,6 +207,7 @@ static int bt_translate(struct duet_bt_ctx *ctx, u64 la, u32 access,
 			e->perm = need;
 			e->hva = 0;
 		}
+		b->last = e;
 	}
 	return 0;
 }
@@ -206,19 +218,27 @@ static int bt_translate(struct duet_bt_ctx *ctx, u64 la, u32 access,
  * with the exception-table protected user copies; else, and on any
  * failure, the slot lookup of duet_gpa_read()/_write(), whose errors
  * (-ENOENT outside RAM, -EPERM read-only) send the instruction to
- * hardware.
+ * hardware.  The fast copies run with page faults disabled: a page the
+ * VMM's tables do not map right now (never touched, swapped out, a
+ * write to a shared page) fails the copy, and the slow path faults it
+ * in.  That also spares every guest access might_fault()'s checks, which
+ * a debug kernel makes cost more than the access.
  */
 static int bt_read(struct duet_bt_ctx *ctx, u64 gpa, void *buf,
 		   unsigned int len)
 {
 	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
 	struct duet_bt_tlb_entry *e = bt_tlb_gfn(b, gpa >> PAGE_SHIFT);
+	unsigned long left = len;
 
-	if (e && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE &&
-	    !copy_from_user(buf, (const void __user *)(e->hva +
-						      (gpa & ~PAGE_MASK)), len))
-		return 0;
-	return duet_gpa_read(b->vcpu->vm, gpa, buf, len);
+	if (e && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE) {
+		pagefault_disable();
+		left = __copy_from_user_inatomic(buf, (const void __user *)
+						 (e->hva + (gpa & ~PAGE_MASK)),
+						 len);
+		pagefault_enable();
+	}
+	return left ? duet_gpa_read(b->vcpu->vm, gpa, buf, len) : 0;
 }
 
 static int bt_write(struct duet_bt_ctx *ctx, u64 gpa, const void *buf,
@@ -226,15 +246,20 @@ static int bt_write(struct duet_bt_ctx *ctx, u64 gpa, const void *buf,
 {
 	struct duet_bt_vcpu_ctx *b = to_bvc(ctx);
 	struct duet_bt_tlb_entry *e = bt_tlb_gfn(b, gpa >> PAGE_SHIFT);
+	unsigned long left = len;
 
-	if (e && e->hva_writable && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE &&
-	    !copy_to_user((void __user *)(e->hva + (gpa & ~PAGE_MASK)), buf,
-			  len)) {
-		/* A trace added since the lookup must see this store. */
-		duet_gpa_written(b->vcpu->vm, gpa, false, b->tlb->mem_gen);
-		return 0;
+	if (e && e->hva_writable && (gpa & ~PAGE_MASK) + len <= PAGE_SIZE) {
+		pagefault_disable();
+		left = __copy_to_user_inatomic((void __user *)
+					       (e->hva + (gpa & ~PAGE_MASK)),
+					       buf, len);
+		pagefault_enable();
 	}
-	return duet_gpa_write(b->vcpu->vm, gpa, buf, len);
+	if (left)
+		return duet_gpa_write(b->vcpu->vm, gpa, buf, len);
+	/* A trace added since the lookup must see this store. */
+	duet_gpa_written(b->vcpu->vm, gpa, false, b->tlb->mem_gen);
+	return 0;
 }
 
 static int bt_cmpxchg(struct duet_bt_ctx *ctx, u64 gpa, u64 old, u64 new,
