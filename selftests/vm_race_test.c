@@ -252,13 +252,14 @@ static void exact_with(unsigned int nr, void (*setup)(struct duet_test_vm *),
 		for (segs = 0, i = 0; i < nr; i++)
 			segs += vcpu_nl_stat(vm->vcpus[i],
 					     DUET_A_VCPU_STATS_BT_SEGMENTS);
-		test_print("%s, %u vCPUs, attempt %u: %llu of %llu, %llu stalls (%llu past the limit, %llu waits timed out), %llu segments",
+		test_print("%s, %u vCPUs, attempt %u: %llu of %llu, %llu segments",
 			   registered ? "registered" : "detected",
 			   nr, a + 1, (unsigned long long)got,
-			   (unsigned long long)want, (unsigned long long)stalls,
+			   (unsigned long long)want, (unsigned long long)segs);
+		test_print("%llu stalls, %llu past the limit, %llu waits timed out",
+			   (unsigned long long)stalls,
 			   (unsigned long long)vm_nl_stat(vm, DUET_A_VM_STATS_STALL_TIMEOUTS),
-			   (unsigned long long)vm_nl_stat(vm, DUET_A_VM_STATS_STALL_WAIT_TIMEOUTS),
-			   (unsigned long long)segs);
+			   (unsigned long long)vm_nl_stat(vm, DUET_A_VM_STATS_STALL_WAIT_TIMEOUTS));
 		TEST_ASSERT_EQ(got, want);
 		/* One barrier for every segment run, and a run per increment. */
 		TEST_ASSERT_EQ(stalls, segs);
