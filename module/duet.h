@@ -815,6 +815,7 @@ enum svm_dr_fault duet_svm_dr_check(unsigned int dr, bool write, u64 cr4,
 				    u8 cpl, u64 dr7, u64 val,
 				    unsigned int *eff);
 #define DUET_DR6_BD		BIT_ULL(13)	/* general detect hit */
+#define DUET_DR6_BS		BIT_ULL(14)	/* single step */
 #define DUET_DR6_VOLATILE	0xe00fULL	/* B0-B3, BD, BS, BT */
 #define DUET_DR6_FIXED_1	0xffff0ff0ULL	/* reads as 1 */
 #define DUET_DR7_GD		BIT_ULL(13)	/* general detect enable */

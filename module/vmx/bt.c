@@ -68,6 +68,32 @@ void vmx_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f)
 }
 
 /*
+ * Take duet's TF back, and the single-step trap it may have left pending
+ * (a CPU saves one in the pending debug exceptions at an exit that ends
+ * a TF-stepped instruction early, e.g. an I/O exit): without TF in the
+ * guest's own RFLAGS no such trap is the guest's, and with the #DB
+ * intercept gone it would reach the guest.
+ */
+static void vmx_bt_step_undo(struct vcpu_vmx *vmx)
+{
+	vmx->tf_step = false;
+	if (!vmx->tf_guest) {
+		vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) &
+			   ~X86_EFLAGS_TF);
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG) & ~DUET_DR6_BS);
+	}
+	vmcs_clear_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+}
+
+/* After an exit: once the step is over, take duet's TF back. */
+void vmx_bt_step_sync(struct vcpu_vmx *vmx)
+{
+	if (vmx->tf_step && !vmx->vcpu.bt_step)
+		vmx_bt_step_undo(vmx);
+}
+
+/*
  * Before an entry: arrange the exit after one instruction, if BT asked.
  * With TF, not for an entry that delivers an event: the delivery would
  * push duet's TF into the guest's frame (as on SVM, svm_step_event()).
@@ -80,35 +106,35 @@ void vmx_bt_step_prepare(struct vcpu_vmx *vmx)
 	bool event = vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
 	u64 rflags;
 
+	/*
+	 * A step that ended outside an exit (userspace came first, then the
+	 * vCPU was put in hardware mode) leaves no TF behind.
+	 */
+	vmx_bt_step_sync(vmx);
 	if (event && vmx->tf_step) {
-		vmx->tf_step = false;
-		rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-		if (!vmx->tf_guest)
-			vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~X86_EFLAGS_TF);
-		vmcs_clear_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+		vmx_bt_step_undo(vmx);
 		return;
 	}
-	if (!vmx->vcpu.bt_step || vmx_config.mtf || vmx->tf_step || event)
+	if (!vmx->vcpu.bt_step || vmx_config.mtf || event)
 		return;
-	rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	vmx->tf_guest = rflags & X86_EFLAGS_TF;
-	vmx->tf_step = true;
-	vmcs_write(VMCS_GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
-	vmcs_set_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
-}
-
-/* After an exit: once the step is over, take duet's TF back. */
-void vmx_bt_step_sync(struct vcpu_vmx *vmx)
-{
-	u64 rflags;
-
-	if (!vmx->tf_step || vmx->vcpu.bt_step)
-		return;
-	vmx->tf_step = false;
-	rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	if (!vmx->tf_guest)
-		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~X86_EFLAGS_TF);
-	vmcs_clear_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+	if (!vmx->tf_step) {
+		rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+		vmx->tf_guest = rflags & X86_EFLAGS_TF;
+		vmx->tf_step = true;
+		vmcs_write(VMCS_GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+		vmcs_set_bits(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+	}
+	/*
+	 * The stepped instruction has not run yet (an EPT violation on its
+	 * fetch came first): no single-step trap of duet's is pending, but
+	 * a CPU may have saved one in the pending debug exceptions at that
+	 * exit (Bochs does), which would end the step before the
+	 * instruction at the next entry.
+	 */
+	if (!vmx->tf_guest &&
+	    vmcs_read(VMCS_GUEST_RIP) == vmx->vcpu.bt_step_rip)
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG) & ~DUET_DR6_BS);
 }
 
 /*
