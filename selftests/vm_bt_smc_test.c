@@ -49,27 +49,18 @@ asm(".pushsection .text.smc, \"ax\"\n\t"
 	".balign 4096\n\t"
 	".popsection");
 
-/* The labels' addresses, RIP-relative as all guest code is. */
-#define SMC_ADDR(label)							\
-({									\
-	void *__a;							\
-									\
-	asm("lea " label "(%%rip), %0" : "=r"(__a));			\
-	__a;								\
-})
-
 typedef __u32 smc_fn(__u32 v);
 
 static __u32 smc_get(void)
 {
-	smc_fn *fn = SMC_ADDR("smc_get");
+	smc_fn *fn = GUEST_LABEL_ADDR("smc_get");
 
 	return fn(0);
 }
 
 static __u32 smc_inline(__u32 v)
 {
-	smc_fn *fn = SMC_ADDR("smc_inline");
+	smc_fn *fn = GUEST_LABEL_ADDR("smc_inline");
 
 	return fn(v);
 }
@@ -79,7 +70,7 @@ static __u64 data_word;
 /* A plain store, kept by the compiler: asm, not a C assignment. */
 static void guest_set_imm(__u32 v)
 {
-	asm volatile("movl %1, (%0)" : : "r"(SMC_ADDR("smc_imm")), "r"(v) :
+	asm volatile("movl %1, (%0)" : : "r"(GUEST_LABEL_ADDR("smc_imm")), "r"(v) :
 		     "memory");
 }
 
@@ -121,7 +112,7 @@ static void guest_cross_mode(void)
 /* REP INSD of one element from PORT over the immediate. */
 static void guest_string_in(void)
 {
-	void *dst = SMC_ADDR("smc_imm");
+	void *dst = GUEST_LABEL_ADDR("smc_imm");
 	__u64 count = 1;
 
 	GUEST_SYNC(smc_get());

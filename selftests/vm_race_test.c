@@ -204,26 +204,12 @@ static void hw_4_vcpus_lose_updates(void)
 static __u32 segment_id;
 
 /* The segment: [race_begin, race_end), the labels in race_increment(). */
-static __u64 race_begin_addr(void)
-{
-	__u64 a;
-
-	asm("lea race_begin(%%rip), %0" : "=r"(a));
-	return a;
-}
-
-static __u64 race_end_addr(void)
-{
-	__u64 a;
-
-	asm("lea race_end(%%rip), %0" : "=r"(a));
-	return a;
-}
-
 static void register_segment(struct duet_test_vm *vm)
 {
-	segment_id = vm_bt_segment_add(vm, race_begin_addr(),
-				       race_end_addr() - race_begin_addr());
+	__u64 begin = (__u64)GUEST_LABEL_ADDR("race_begin");
+
+	segment_id = vm_bt_segment_add(vm, begin,
+				       (__u64)GUEST_LABEL_ADDR("race_end") - begin);
 }
 
 static void detect_in_bt(struct duet_test_vm *vm)
@@ -295,26 +281,12 @@ static void detected_4_vcpus_exact(void)
 	exact_with(4, detect_in_bt, false);
 }
 
-static __u64 lock_begin_addr(void)
-{
-	__u64 a;
-
-	asm("lea lock_begin(%%rip), %0" : "=r"(a));
-	return a;
-}
-
-static __u64 lock_end_addr(void)
-{
-	__u64 a;
-
-	asm("lea lock_end(%%rip), %0" : "=r"(a));
-	return a;
-}
-
 static void register_lock_segment(struct duet_test_vm *vm)
 {
-	segment_id = vm_bt_segment_add(vm, lock_begin_addr(),
-				       lock_end_addr() - lock_begin_addr());
+	__u64 begin = (__u64)GUEST_LABEL_ADDR("lock_begin");
+
+	segment_id = vm_bt_segment_add(vm, begin,
+				       (__u64)GUEST_LABEL_ADDR("lock_end") - begin);
 }
 
 /*

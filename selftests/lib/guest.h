@@ -184,4 +184,16 @@ static inline void guest_write64(__u64 gva, __u64 val)
 	GUEST_WRITE_ONCE(*(__u64 *)(uintptr_t)gva, val);
 }
 
+/*
+ * The address of asm label @label (a string), RIP-relative as all code of
+ * the test image is, so that host and guest get the same value.
+ */
+#define GUEST_LABEL_ADDR(label)						\
+({									\
+	void *__a;							\
+									\
+	asm("lea " label "(%%rip), %0" : "=r"(__a));			\
+	__a;								\
+})
+
 #endif /* DUET_SELFTEST_GUEST_H */
