@@ -496,16 +496,23 @@ static inline bool duet_vcpu_stalled(struct duet_vcpu *vcpu)
 /*
  * Whether a backend running the guest in a loop of its own must return to
  * duet_vcpu_run() before the next entry: the scheduler, a signal or a
- * DUET_KICK wants the thread, or the stall barrier holds the vCPU out.
+ * DUET_KICK wants the thread, or the stall barrier holds the vCPU out
+ * (duet_vcpu_must_return(): all but the scheduler, which a caller may
+ * serve in place with cond_resched()).
  * Callers that decide about an entry call it after publishing
  * IN_GUEST_MODE with interrupts off (see duet_vcpu_kick() and
  * duet_stall_begin()).
  */
-static inline bool duet_vcpu_must_yield(struct duet_vcpu *vcpu)
+static inline bool duet_vcpu_must_return(struct duet_vcpu *vcpu)
 {
-	return need_resched() || signal_pending(current) ||
+	return signal_pending(current) ||
 	       test_bit(DUET_REQ_KICK, &vcpu->requests) ||
 	       duet_vcpu_stalled(vcpu);
+}
+
+static inline bool duet_vcpu_must_yield(struct duet_vcpu *vcpu)
+{
+	return need_resched() || duet_vcpu_must_return(vcpu);
 }
 
 /* duet_vcpu_must_yield(), or a vCPU in BT whose hardware step is done. */

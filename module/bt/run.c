@@ -516,9 +516,7 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	for (;;) {
 		r = duet_ops->vcpu_run(vcpu);
 		if (r != 1 || !vcpu->bt_step || vcpu->bt_divert ||
-		    signal_pending(current) ||
-		    test_bit(DUET_REQ_KICK, &vcpu->requests) ||
-		    duet_vcpu_stalled(vcpu))
+		    duet_vcpu_must_return(vcpu))
 			break;
 		cond_resched();
 	}
