@@ -222,10 +222,14 @@ struct duet_vcpu {
 	u64 bt_divert_gpa;
 	/*
 	 * The pages a BT hardware step may run from (duet_npt_grant_step()):
-	 * two, as one instruction's bytes may straddle a page end.
+	 * two, as one instruction's bytes may straddle a page end.  A grant
+	 * needs the stall barrier: without it, the step's fault sets
+	 * @bt_step_stall and maps nothing, and the step loop (bt/run.c)
+	 * takes the barrier and enters again.
 	 */
 	unsigned int bt_grants;
 	u64 bt_grant_gfn[2];
+	bool bt_step_stall;
 };
 
 /* A memory slot (module/gmem/memslot.c). */
@@ -482,6 +486,12 @@ void duet_stall_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
  * Whether another vCPU, or a netlink vm-stall, holds @vcpu's VM's stall
  * barrier: @vcpu must then stay out of guest mode (duet_stall_wait()).
  */
+/* Whether @vcpu holds its VM's stall barrier (bt/stall.c). */
+static inline bool duet_vcpu_holds_stall(struct duet_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->vm->stall.owner) == vcpu;
+}
+
 static inline bool duet_vcpu_stalled(struct duet_vcpu *vcpu)
 {
 	/*

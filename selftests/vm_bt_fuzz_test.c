@@ -1217,10 +1217,7 @@ static void fuzz_random_sequences(void)
 		   (unsigned long long)fuzz_seed, count,
 		   count ? "" : ": until a mismatch or SIGINT");
 	/* 10000 take about 55 s under QEMU TCG: more than the default 60 s. */
-	if (!count)
-		alarm(0);
-	else if (!getenv("TEST_TIMEOUT"))
-		alarm(180);
+	test_set_timeout(count ? 180 : 0);
 	signal(SIGINT, fuzz_sigint);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((!count || done < count) &&

@@ -25,6 +25,12 @@
  * hardware fetches.  It must finish with the count exact, every
  * acquisition attempt through BT and every CPUID a hardware step; the
  * same guest without the segment never enters BT.
+ *
+ * Last, a hardware step next to a segment: a CPUID before the racy code,
+ * on its page but outside the registered segment.  The step needs the
+ * page executable in the VM's nested tables, where the other vCPU, in
+ * hardware, could then run the segment without the barrier: the step
+ * holds the barrier, and every increment still runs in BT.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -35,22 +41,33 @@
 #include "vm.h"
 
 /*
- * Increments per vCPU: more in hardware, where a lost one is the point;
- * fewer under the barrier on one slow CPU (Bochs), where every one is a
- * stall of vCPUs that only run in turn.
+ * Increments per vCPU: more in hardware, where a lost one is the point.
+ * Under the barrier every one is a stall, and one that costs context
+ * switches once the vCPUs outnumber the CPUs: the same total for 2 and 4
+ * vCPUs, and fewer on one slow CPU (Bochs), where the vCPUs only run in
+ * turn.
  */
 #define HW_ITERATIONS	20000
-#define BT_ITERATIONS	2000
+#define BT_INCREMENTS	4000
 #define BT_ITERATIONS_1CPU	300
+/* Seconds for a case under the barrier, on a busy host. */
+#define BT_CASE_TIMEOUT	180
 #define HW_ATTEMPTS	20
 #define EXACT_ATTEMPTS	2
 
 #define LOCK_ITERATIONS	200
 #define LOCK_ITERATIONS_1CPU	50
 
+/* What guest_race() runs (the guest reads it: a __u64). */
+enum race_variant {
+	RACE_PLAIN,		/* race_increment() */
+	RACE_LOCK,		/* lock_increment() */
+	RACE_STEP,		/* step_increment() */
+};
+
 static __u64 counter;
 static __u64 iterations;
-static __u64 use_lock;
+static __u64 variant;
 static __u32 lock_word;
 
 /*
@@ -106,14 +123,41 @@ static void lock_increment(void)
 		     : : : "rax", "rbx", "rcx", "rdx", "rsi", "memory", "cc");
 }
 
+/*
+ * counter += 1 the racy way, [step_begin, step_end), after a CPUID on the
+ * same page but outside that segment: BT runs the CPUID as a hardware
+ * step, which needs the page executable in the VM's nested tables, where
+ * any vCPU could run the segment in hardware too.
+ */
+__attribute__((noinline, section(".text.step"), aligned(4096)))
+static void step_increment(void)
+{
+	asm volatile("xor %%eax, %%eax\n\t"
+		     "xor %%ecx, %%ecx\n\t"
+		     "cpuid\n"
+		     ".globl step_begin\n"
+		     "step_begin:\n\t"
+		     "mov counter(%%rip), %%rax\n\t"
+		     ".rept 12\n\t"
+		     "imul $1, %%rax, %%rax\n\t"
+		     ".endr\n\t"
+		     "add $1, %%rax\n\t"
+		     "mov %%rax, counter(%%rip)\n"
+		     ".globl step_end\n"
+		     "step_end:\n\t"
+		     : : : "rax", "rbx", "rcx", "rdx", "memory", "cc");
+}
+
 static void guest_race(void)
 {
 	__u64 i;
 
 	GUEST_SYNC(0);
 	for (i = 0; i < iterations; i++) {
-		if (use_lock)
+		if (variant == RACE_LOCK)
 			lock_increment();
+		else if (variant == RACE_STEP)
+			step_increment();
 		else
 			race_increment();
 	}
@@ -145,7 +189,7 @@ static __u64 race_once(unsigned int nr, void (*setup)(struct duet_test_vm *),
 	vm = vm_create_with_vcpus(nr, guest_race, vcpus);
 	sync_global_to_guest(vm, counter);
 	sync_global_to_guest(vm, iterations);
-	sync_global_to_guest(vm, use_lock);
+	sync_global_to_guest(vm, variant);
 	sync_global_to_guest(vm, lock_word);
 	/* Every vCPU at its GUEST_SYNC before any races. */
 	for (i = 0; i < nr; i++)
@@ -229,8 +273,10 @@ static void exact_with(unsigned int nr, void (*setup)(struct duet_test_vm *),
 	struct duet_test_vm *vm;
 	unsigned int a, i;
 
+	test_set_timeout(BT_CASE_TIMEOUT);
+	variant = RACE_PLAIN;
 	iterations = _test_online_cpus() < 2 ? BT_ITERATIONS_1CPU :
-					       BT_ITERATIONS;
+					       BT_INCREMENTS / nr;
 	want = (__u64)nr * iterations;
 	for (a = 0; a < EXACT_ATTEMPTS; a++) {
 		got = race_once(nr, setup, &vm);
@@ -295,11 +341,12 @@ static void register_lock_segment(struct duet_test_vm *vm)
  */
 static void lock_with(bool registered)
 {
-	__u64 got, want, steps = 0, segs = 0, stalls, hits = 0;
+	__u64 got, want, steps = 0, step_stalls = 0, segs = 0, stalls, hits = 0;
 	struct duet_test_vm *vm;
 	unsigned int i;
 
-	use_lock = 1;
+	test_set_timeout(BT_CASE_TIMEOUT);
+	variant = RACE_LOCK;
 	iterations = _test_online_cpus() < 2 ? LOCK_ITERATIONS_1CPU :
 					       LOCK_ITERATIONS;
 	want = 2 * iterations;
@@ -308,16 +355,20 @@ static void lock_with(bool registered)
 	for (i = 0; i < 2; i++) {
 		steps += vcpu_nl_stat(vm->vcpus[i],
 				      DUET_A_VCPU_STATS_BT_HW_STEPS);
+		step_stalls += vcpu_nl_stat(vm->vcpus[i],
+					    DUET_A_VCPU_STATS_BT_STEP_STALLS);
 		segs += vcpu_nl_stat(vm->vcpus[i],
 				     DUET_A_VCPU_STATS_BT_SEGMENTS);
 	}
 	if (registered)
 		hits = vm_bt_segment_hits(vm, segment_id);
-	test_print("lock %s: %llu of %llu, %llu hw steps, %llu segments, %llu hits, %llu stalls",
+	test_print("lock %s: %llu of %llu, %llu segments, %llu hits, %llu stalls",
 		   registered ? "registered" : "not registered",
 		   (unsigned long long)got, (unsigned long long)want,
-		   (unsigned long long)steps, (unsigned long long)segs,
-		   (unsigned long long)hits, (unsigned long long)stalls);
+		   (unsigned long long)segs, (unsigned long long)hits,
+		   (unsigned long long)stalls);
+	test_print("%llu hw steps, %llu of them under the barrier",
+		   (unsigned long long)steps, (unsigned long long)step_stalls);
 	TEST_ASSERT_EQ(got, want);
 	if (registered) {
 		/*
@@ -332,13 +383,78 @@ static void lock_with(bool registered)
 			    (unsigned long long)hits,
 			    (unsigned long long)want);
 		TEST_ASSERT_EQ(segs, hits);
-		TEST_ASSERT_EQ(stalls, segs);
+		/*
+		 * The CPUIDs ran outside the segment, each holding the
+		 * barrier while the page was executable (a step the other
+		 * vCPU's barrier cut short before it ran took none).
+		 */
+		TEST_ASSERT(step_stalls >= want && step_stalls <= steps,
+			    "%llu steps under the barrier: %llu CPUIDs, %llu steps",
+			    (unsigned long long)step_stalls,
+			    (unsigned long long)want, (unsigned long long)steps);
+		TEST_ASSERT_EQ(stalls, segs + step_stalls);
 	} else {
 		/* Nothing diverts: the translator never ran. */
 		TEST_ASSERT_EQ(steps, 0);
+		TEST_ASSERT_EQ(step_stalls, 0);
 		TEST_ASSERT_EQ(segs, 0);
 		TEST_ASSERT_EQ(stalls, 0);
 	}
+	vm_free(vm);
+}
+
+static void register_step_segment(struct duet_test_vm *vm)
+{
+	__u64 begin = (__u64)GUEST_LABEL_ADDR("step_begin");
+
+	segment_id = vm_bt_segment_add(vm, begin,
+				       (__u64)GUEST_LABEL_ADDR("step_end") - begin);
+}
+
+/*
+ * Two vCPUs in hardware mode run step_increment() with its segment
+ * registered.  Each CPUID is a hardware step from the segment's page,
+ * which holds the barrier while the page is executable: the other vCPU
+ * never runs the segment in hardware meanwhile, so every increment ran
+ * in BT, and each step and each segment took one stall.
+ */
+static void step_registered_2_vcpus_exact(void)
+{
+	__u64 got, want, steps = 0, step_stalls = 0, segs = 0, stalls, hits;
+	struct duet_test_vm *vm;
+	unsigned int i;
+
+	test_set_timeout(BT_CASE_TIMEOUT);
+	variant = RACE_STEP;
+	iterations = _test_online_cpus() < 2 ? BT_ITERATIONS_1CPU :
+					       BT_INCREMENTS / 2;
+	want = 2 * iterations;
+	got = race_once(2, register_step_segment, &vm);
+	stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS);
+	hits = vm_bt_segment_hits(vm, segment_id);
+	for (i = 0; i < 2; i++) {
+		steps += vcpu_nl_stat(vm->vcpus[i],
+				      DUET_A_VCPU_STATS_BT_HW_STEPS);
+		step_stalls += vcpu_nl_stat(vm->vcpus[i],
+					    DUET_A_VCPU_STATS_BT_STEP_STALLS);
+		segs += vcpu_nl_stat(vm->vcpus[i],
+				     DUET_A_VCPU_STATS_BT_SEGMENTS);
+	}
+	test_print("step: %llu of %llu, %llu segments, %llu hits, %llu stalls",
+		   (unsigned long long)got, (unsigned long long)want,
+		   (unsigned long long)segs, (unsigned long long)hits,
+		   (unsigned long long)stalls);
+	test_print("%llu hw steps, %llu of them under the barrier",
+		   (unsigned long long)steps, (unsigned long long)step_stalls);
+	TEST_ASSERT_EQ(got, want);
+	TEST_ASSERT_EQ(segs, want);
+	TEST_ASSERT_EQ(hits, want);
+	/* A step the other vCPU's barrier cut short before it ran took none. */
+	TEST_ASSERT(step_stalls >= want && step_stalls <= steps,
+		    "%llu steps under the barrier: %llu CPUIDs, %llu steps",
+		    (unsigned long long)step_stalls, (unsigned long long)want,
+		    (unsigned long long)steps);
+	TEST_ASSERT_EQ(stalls, segs + step_stalls);
 	vm_free(vm);
 }
 
@@ -361,6 +477,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(detected_4_vcpus_exact),
 	TEST_CASE(lock_registered_2_vcpus_done),
 	TEST_CASE(lock_unregistered_2_vcpus_in_hw),
+	TEST_CASE(step_registered_2_vcpus_exact),
 };
 
 int main(void)

@@ -82,6 +82,7 @@ static const struct cli_attr vcpu_stats_attrs[] = {
 	{ "bt-insns", NULL, DUET_A_VCPU_STATS_BT_INSNS, CLI_U64 },
 	{ "bt-hw-steps", NULL, DUET_A_VCPU_STATS_BT_HW_STEPS, CLI_U64 },
 	{ "bt-segments", NULL, DUET_A_VCPU_STATS_BT_SEGMENTS, CLI_U64 },
+	{ "bt-step-stalls", NULL, DUET_A_VCPU_STATS_BT_STEP_STALLS, CLI_U64 },
 };
 
 /* Every counter of the spec has its row: all but the pad attribute. */

@@ -113,6 +113,7 @@ struct duet_bt_stats {
 	u64 insns;			/* guest instructions run by BT */
 	u64 hw_steps;			/* instructions single-stepped in hardware */
 	u64 segments_entered;
+	u64 step_stalls;		/* hardware steps under the barrier */
 };
 
 struct duet_bt_cache;

@@ -441,6 +441,7 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	struct duet_bt_vcpu_ctx b = { .vcpu = vcpu };
 	struct duet_bt_state st;
 	enum duet_bt_exit why;
+	bool stall = false;
 	int r;
 
 	b.ctx.ops = &duet_bt_vcpu_ops;
@@ -512,19 +513,31 @@ int duet_bt_vcpu_run(struct duet_vcpu *vcpu)
 	 * The scheduler may take the thread in between with the grant in
 	 * place: on a slow or busy CPU the fault and its handling outlast
 	 * a time slice, and giving the grant up then starves the step.
+	 * A grant needs the barrier (duet_npt_grant_step()): take it when
+	 * the fault asks, and hold it until the grant is gone.
 	 */
 	for (;;) {
 		r = duet_ops->vcpu_run(vcpu);
 		if (r != 1 || !vcpu->bt_step || vcpu->bt_divert ||
 		    duet_vcpu_must_return(vcpu))
 			break;
+		if (vcpu->bt_step_stall) {
+			vcpu->bt_step_stall = false;
+			if (stall || duet_stall_begin(vcpu->vm, vcpu))
+				break;
+			stall = true;
+			vcpu->stats.bt.step_stalls++;
+		}
 		cond_resched();
 	}
 	/* Userspace, a kick or a signal may come first: the step is over. */
 	vcpu->bt_step = false;
+	vcpu->bt_step_stall = false;
 	/* It may have been INVLPG, a CR3 write, or paging in another form. */
 	bt_tlb_flush(b.tlb);
 	duet_npt_revoke_step(vcpu);
+	if (stall)
+		duet_stall_end(vcpu->vm, vcpu);
 	return r;
 }
 

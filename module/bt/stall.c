@@ -30,6 +30,7 @@
  * an exit to userspace in the middle of a segment).
  */
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -41,6 +42,9 @@
 
 /* How long duet_stall_begin() waits for the other vCPUs to leave guest mode. */
 #define DUET_STALL_ACK_TIMEOUT_NS	(100 * NSEC_PER_MSEC)
+/* ... spinning for this long first, then polling at this interval. */
+#define DUET_STALL_SPIN_NS		(20 * NSEC_PER_USEC)
+#define DUET_STALL_POLL_US		10
 
 void duet_stall_init(struct duet_vm *vm)
 {
@@ -91,9 +95,10 @@ static void duet_stall_release(struct duet_vm *vm, enum duet_stall_why why)
 	 */
 	smp_store_release(&s->owner, NULL);
 	spin_unlock(&s->lock);
-	wake_up_all(&s->wq);
+	/* Traced before the wake-up, which may preempt us for a waiter. */
 	if (why != DUET_STALL_NO_ACK)
 		trace_duet_stall_end(vm->id, id, ns, why == DUET_STALL_LIMIT);
+	wake_up_all(&s->wq);
 }
 
 /* Release barrier number @seq if it is still held past the VM's limit. */
@@ -170,7 +175,8 @@ static int duet_stall_wait_acks(struct duet_vm *vm, struct duet_vcpu *self,
 				unsigned int *kicked)
 {
 	DECLARE_BITMAP(sent, DUET_MAX_VCPUS);
-	u64 deadline = ktime_get_ns() + DUET_STALL_ACK_TIMEOUT_NS;
+	u64 start = ktime_get_ns(), now;
+	u64 deadline = start + DUET_STALL_ACK_TIMEOUT_NS;
 	struct duet_vcpu *vcpu;
 	unsigned int busy, i;
 
@@ -194,10 +200,21 @@ static int duet_stall_wait_acks(struct duet_vm *vm, struct duet_vcpu *self,
 		mutex_unlock(&vm->mmu_lock);
 		if (!busy)
 			return 0;
-		if (ktime_get_ns() >= deadline)
+		now = ktime_get_ns();
+		if (now >= deadline)
 			return -ETIMEDOUT;
-		cond_resched();
-		cpu_relax();
+		/*
+		 * A vCPU in BT is in guest mode while its thread runs in the
+		 * kernel, and the IPI cannot help one that is not on a CPU
+		 * (preempted, or runnable behind us on this one): spinning
+		 * would keep it off until the tick.  Spin only briefly, for
+		 * the vCPUs that exit at the IPI, then sleep between looks
+		 * so that the scheduler runs the rest to their next check.
+		 */
+		if (now - start < DUET_STALL_SPIN_NS)
+			cpu_relax();
+		else
+			usleep_range(DUET_STALL_POLL_US, 2 * DUET_STALL_POLL_US);
 	}
 }
 

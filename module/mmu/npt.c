@@ -288,10 +288,14 @@ EXPORT_SYMBOL_IF_DUET_KUNIT(duet_npt_fault_map);
  * BT asked hardware to run (struct duet_vcpu's bt_step): map that page
  * executable for it, as a 4 KiB page, and remember it in @vcpu.  The run
  * loop takes the permission back once the step is over
- * (duet_npt_revoke_step()); meanwhile the page runs in hardware on any
- * vCPU, outside the segment's barrier unless this vCPU holds it.  At most
- * the two pages one instruction can be fetched from: DUET_NPT_FAULT_DIVERT
- * for a third, and the vCPU diverts into BT there.
+ * (duet_npt_revoke_step()).  The nested tables are the VM's: meanwhile
+ * the page would run in hardware on any vCPU, segment and all, outside
+ * the barrier.  So only a vCPU holding the barrier gets the page, the
+ * others being out of guest mode until it ends; without it, map nothing,
+ * set @vcpu's bt_step_stall and return 0, and the step loop takes the
+ * barrier and enters again.  At most the two pages one instruction can be
+ * fetched from: DUET_NPT_FAULT_DIVERT for a third, and the vCPU diverts
+ * into BT there.
  */
 int duet_npt_grant_step(struct duet_vcpu *vcpu, struct duet_npt *npt, u64 gpa)
 {
@@ -305,6 +309,10 @@ int duet_npt_grant_step(struct duet_vcpu *vcpu, struct duet_npt *npt, u64 gpa)
 		known |= vcpu->bt_grant_gfn[i] == gfn;
 	if (!known && vcpu->bt_grants >= ARRAY_SIZE(vcpu->bt_grant_gfn))
 		return DUET_NPT_FAULT_DIVERT;
+	if (!duet_vcpu_holds_stall(vcpu)) {
+		vcpu->bt_step_stall = true;
+		return 0;
+	}
 	r = __duet_npt_fault_map(vcpu->vm, npt, gpa, false, true, true, &mmio);
 	if (!r && !mmio && !known)
 		vcpu->bt_grant_gfn[vcpu->bt_grants++] = gfn;

@@ -91,6 +91,7 @@ static const struct duet_nl_counter duet_nl_vcpu_counters[] = {
 	DUET_NL_VCPU_STAT(BT_INSNS, bt.insns),
 	DUET_NL_VCPU_STAT(BT_HW_STEPS, bt.hw_steps),
 	DUET_NL_VCPU_STAT(BT_SEGMENTS, bt.segments_entered),
+	DUET_NL_VCPU_STAT(BT_STEP_STALLS, bt.step_stalls),
 };
 
 /*

@@ -62,11 +62,28 @@ void svm_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f)
 	}
 }
 
+/*
+ * Before an entry, ahead of the NMI window's own stepping: a BT step that
+ * is over (an exit moved RIP, e.g. the stepped CPUID's own; or userspace
+ * came first) takes duet's TF and #DB intercept back, rather than leave
+ * them for the next instruction, whose trap would be one more exit.  The
+ * NMI window, if it still needs a step, starts one again right after.
+ */
+void svm_bt_step_sync(struct vcpu_svm *svm)
+{
+	if (!svm->bt_singlestep || svm->vcpu.bt_step)
+		return;
+	svm->bt_singlestep = false;
+	svm_stop_singlestep(svm);
+}
+
 /* Before a run of the guest for BT: trap after one instruction. */
 void svm_bt_step_prepare(struct vcpu_svm *svm)
 {
-	if (svm->vcpu.bt_step)
-		svm_start_singlestep(svm);
+	if (!svm->vcpu.bt_step)
+		return;
+	svm_start_singlestep(svm);
+	svm->bt_singlestep = true;
 }
 
 /* A #DB of duet's step: the instruction BT asked for is done. */

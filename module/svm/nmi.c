@@ -74,7 +74,7 @@ void svm_start_singlestep(struct vcpu_svm *svm)
 	vmcb->control.intercept_exceptions |= BIT(X86_TRAP_DB);
 }
 
-static void svm_stop_singlestep(struct vcpu_svm *svm)
+void svm_stop_singlestep(struct vcpu_svm *svm)
 {
 	struct vmcb *vmcb = svm->vmcb;
 

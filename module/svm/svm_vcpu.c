@@ -345,6 +345,7 @@ static void svm_prepare_events(struct vcpu_svm *svm)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	bool want_window;
 
+	svm_bt_step_sync(svm);
 	svm_nmi_prepare(svm);
 	svm_bt_step_prepare(svm);
 	if (svm->pending_irq >= 0 && svm_interruptible(svm)) {

@@ -67,6 +67,7 @@ struct vcpu_svm {
 	bool awaiting_iret;		/* its IRET was intercepted ... */
 	u64 iret_rip;			/* ... at this RIP, maybe not done yet */
 	bool nmi_singlestep;		/* TF set by duet to see the IRET end */
+	bool bt_singlestep;		/* ... or for a BT step (bt.c) */
 	u64 singlestep_rflags;		/* the guest's own TF and RF then */
 	u64 singlestep_dr6;		/* and its DR6 */
 	/*
@@ -121,6 +122,7 @@ u64 duet_svm_next_rip_decoded(u64 rip, u64 next_rip, bool nrip_save,
 
 /* nmi.c */
 void svm_start_singlestep(struct vcpu_svm *svm);
+void svm_stop_singlestep(struct vcpu_svm *svm);
 void svm_step_event(struct vcpu_svm *svm);
 void svm_nmi_prepare(struct vcpu_svm *svm);
 void svm_nmi_after_exit(struct vcpu_svm *svm);
@@ -198,6 +200,7 @@ int svm_gmem_forward(void *opaque, const struct duet_gmem_fault *f);
 void svm_bt_get_state(struct duet_vcpu *vcpu, struct duet_bt_state *st);
 void svm_bt_set_state(struct duet_vcpu *vcpu, const struct duet_bt_state *st);
 void svm_bt_inject(struct duet_vcpu *vcpu, const struct duet_bt_fault *f);
+void svm_bt_step_sync(struct vcpu_svm *svm);
 void svm_bt_step_prepare(struct vcpu_svm *svm);
 bool svm_bt_step_trap(struct vcpu_svm *svm);
 

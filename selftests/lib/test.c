@@ -2,12 +2,14 @@
 /*
  * duet selftests: the KTAP runner and assertion back ends of test.h.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,9 @@
 struct test_shared {
 	bool skip_all;
 	char reason[256];
+	/* test_set_timeout(): seconds from the case's start, or 0 for none. */
+	bool timeout_set;
+	unsigned int timeout;
 };
 
 static struct test_shared *shared;
@@ -145,32 +150,115 @@ void __test_require_fail(const char *file, int line, const char *fmt, ...)
 	exit(KSFT_SKIP);
 }
 
-static unsigned int test_timeout(void)
+static unsigned int test_timeout_env(void)
 {
 	const char *s = getenv("TEST_TIMEOUT");
 	long t = s ? strtol(s, NULL, 10) : 0;
 
-	return t > 0 ? t : TEST_DEFAULT_TIMEOUT;
+	return t > 0 ? t : 0;
 }
 
-static noreturn void run_child(const struct test_case *tc, unsigned int timeout)
+static unsigned int test_timeout(void)
+{
+	return test_timeout_env() ?: TEST_DEFAULT_TIMEOUT;
+}
+
+void test_set_timeout(unsigned int secs)
+{
+	if (!in_child || test_timeout_env())
+		return;
+	shared->timeout = secs;
+	__atomic_store_n(&shared->timeout_set, true, __ATOMIC_RELEASE);
+}
+
+static noreturn void run_child(const struct test_case *tc)
 {
 	in_child = true;
 	current_name = tc->name;
-	alarm(timeout);
+	/* The runner's alarm handler is not the case's. */
+	signal(SIGALRM, SIG_DFL);
 	tc->fn();
 	/* The VMs the case left: their trace is part of what it did. */
 	trace_case_end();
 	child_exit(KSFT_PASS);
 }
 
+/* The runner's SIGALRM: only there to end waitpid() with EINTR. */
+static void case_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A case that overran its time: print where each of its threads is in
+ * the kernel (/proc/PID/task/TID/stack, root only) before it is killed,
+ * so that a hang inside duet shows its place in the log.
+ */
+static void dump_case_stacks(pid_t pid)
+{
+	char path[64], line[256];
+	struct dirent *d;
+	FILE *f;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/stack", pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		test_print("thread %s in the kernel:", d->d_name);
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			test_print("  %s", line);
+		}
+		fclose(f);
+	}
+	closedir(dir);
+}
+
+/*
+ * The alarm rang: whether the case asked for more time (test_set_timeout()),
+ * the alarm then set again for what is left of it.  *@timeout becomes the
+ * case's limit.
+ */
+static bool case_extend(const time_t *start, unsigned int *timeout)
+{
+	unsigned int want, spent;
+
+	if (!__atomic_load_n(&shared->timeout_set, __ATOMIC_ACQUIRE))
+		return false;
+	want = shared->timeout;
+	if (!want) {
+		/* No limit: look again now and then, in case it changes. */
+		alarm(60);
+		return true;
+	}
+	spent = time(NULL) - *start;
+	*timeout = want;
+	if (spent >= want)
+		return false;
+	alarm(want - spent);
+	return true;
+}
+
 /* Run one case; return KSFT_PASS, KSFT_FAIL or KSFT_SKIP. */
 static int run_case(const struct test_case *tc, unsigned int timeout)
 {
+	struct sigaction sa = { .sa_handler = case_alarm };
+	time_t start = time(NULL);
+	bool killed = false;
 	int status;
 	pid_t pid;
 
 	memset(shared->reason, 0, sizeof(shared->reason));
+	shared->timeout_set = false;
 	fflush(stdout);
 	fflush(stderr);
 
@@ -180,17 +268,27 @@ static int run_case(const struct test_case *tc, unsigned int timeout)
 		return KSFT_FAIL;
 	}
 	if (pid == 0)
-		run_child(tc, timeout);
+		run_child(tc);
 
+	/* No SA_RESTART: the alarm, the one signal caught, ends waitpid(). */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(timeout);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			test_print("%s: waitpid: %s", tc->name, strerror(errno));
+			alarm(0);
 			return KSFT_FAIL;
 		}
+		if (killed || case_extend(&start, &timeout))
+			continue;
+		dump_case_stacks(pid);
+		kill(pid, SIGKILL);
+		killed = true;
 	}
+	alarm(0);
 
 	if (WIFSIGNALED(status)) {
-		if (WTERMSIG(status) == SIGALRM)
+		if (killed)
 			test_print("%s: timed out after %u s", tc->name, timeout);
 		else
 			test_print("%s: killed by signal %d (%s)", tc->name,

@@ -79,6 +79,13 @@ int test_run(const struct test_case *cases, unsigned int nr_cases);
 /* A "# " diagnostic line; usable everywhere. */
 void test_print(const char *fmt, ...) __printf(1, 2);
 
+/*
+ * Give the current case @secs seconds from its start instead of the
+ * runner's timeout; 0: no limit (an unbounded run stopped by hand).
+ * TEST_TIMEOUT in the environment still wins.
+ */
+void test_set_timeout(unsigned int secs);
+
 /* Name of the case being run, NULL outside test_run(). */
 const char *test_current(void);
 

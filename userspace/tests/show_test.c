@@ -86,8 +86,8 @@ static struct nlmsghdr *vcpu_msg(int i, __u32 id, bool ran)
 }
 
 static const char *const vcpu_ran[] = {
-	"vm 3 vcpu 0 last-cpu 1 in-guest true exits 2 userspace-exits 3 intr-exits 4 irq-window-exits 5 cpuid-exits 6 msr-exits 7 io-exits 8 mmio-exits 9 halt-exits 10 hypercall-exits 11 npt-faults 12 shutdown-exits 13 signal-exits 14 kick-exits 15 injected-events 16 bt-blocks-translated 17 bt-cache-hits 18 bt-invalidations 19 bt-insns 20 bt-hw-steps 21 bt-segments 22\n",
-	"{\"vm-id\":3,\"id\":0,\"last-cpu\":1,\"in-guest\":true,\"stats\":{\"exits\":2,\"userspace-exits\":3,\"intr-exits\":4,\"irq-window-exits\":5,\"cpuid-exits\":6,\"msr-exits\":7,\"io-exits\":8,\"mmio-exits\":9,\"halt-exits\":10,\"hypercall-exits\":11,\"npt-faults\":12,\"shutdown-exits\":13,\"signal-exits\":14,\"kick-exits\":15,\"injected-events\":16,\"bt-blocks-translated\":17,\"bt-cache-hits\":18,\"bt-invalidations\":19,\"bt-insns\":20,\"bt-hw-steps\":21,\"bt-segments\":22}}",
+	"vm 3 vcpu 0 last-cpu 1 in-guest true exits 2 userspace-exits 3 intr-exits 4 irq-window-exits 5 cpuid-exits 6 msr-exits 7 io-exits 8 mmio-exits 9 halt-exits 10 hypercall-exits 11 npt-faults 12 shutdown-exits 13 signal-exits 14 kick-exits 15 injected-events 16 bt-blocks-translated 17 bt-cache-hits 18 bt-invalidations 19 bt-insns 20 bt-hw-steps 21 bt-segments 22 bt-step-stalls 23\n",
+	"{\"vm-id\":3,\"id\":0,\"last-cpu\":1,\"in-guest\":true,\"stats\":{\"exits\":2,\"userspace-exits\":3,\"intr-exits\":4,\"irq-window-exits\":5,\"cpuid-exits\":6,\"msr-exits\":7,\"io-exits\":8,\"mmio-exits\":9,\"halt-exits\":10,\"hypercall-exits\":11,\"npt-faults\":12,\"shutdown-exits\":13,\"signal-exits\":14,\"kick-exits\":15,\"injected-events\":16,\"bt-blocks-translated\":17,\"bt-cache-hits\":18,\"bt-invalidations\":19,\"bt-insns\":20,\"bt-hw-steps\":21,\"bt-segments\":22,\"bt-step-stalls\":23}}",
 };
 
 #define vcpu_ran_text	vcpu_ran[0]
@@ -222,7 +222,7 @@ static void test_vcpu(void)
 	/* Never ran: no last-cpu. */
 	out = run(vcpu_reply_cb, vcpu_msg(0, 1, false), false, &ret);
 	CHECK_STR(out,
-		  "vm 3 vcpu 1 in-guest false exits 0 userspace-exits 0 intr-exits 0 irq-window-exits 0 cpuid-exits 0 msr-exits 0 io-exits 0 mmio-exits 0 halt-exits 0 hypercall-exits 0 npt-faults 0 shutdown-exits 0 signal-exits 0 kick-exits 0 injected-events 0 bt-blocks-translated 0 bt-cache-hits 0 bt-invalidations 0 bt-insns 0 bt-hw-steps 0 bt-segments 0\n",
+		  "vm 3 vcpu 1 in-guest false exits 0 userspace-exits 0 intr-exits 0 irq-window-exits 0 cpuid-exits 0 msr-exits 0 io-exits 0 mmio-exits 0 halt-exits 0 hypercall-exits 0 npt-faults 0 shutdown-exits 0 signal-exits 0 kick-exits 0 injected-events 0 bt-blocks-translated 0 bt-cache-hits 0 bt-invalidations 0 bt-insns 0 bt-hw-steps 0 bt-segments 0 bt-step-stalls 0\n",
 		  "idle vcpu text");
 	free(out);
 
