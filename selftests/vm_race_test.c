@@ -57,6 +57,8 @@
 
 #define LOCK_ITERATIONS	200
 #define LOCK_ITERATIONS_1CPU	50
+/* Two stalls an increment: fewer still on one slow CPU. */
+#define STEP_ITERATIONS_1CPU	100
 
 /* What guest_race() runs (the guest reads it: a __u64). */
 enum race_variant {
@@ -426,7 +428,7 @@ static void step_registered_2_vcpus_exact(void)
 
 	test_set_timeout(BT_CASE_TIMEOUT);
 	variant = RACE_STEP;
-	iterations = _test_online_cpus() < 2 ? BT_ITERATIONS_1CPU :
+	iterations = _test_online_cpus() < 2 ? STEP_ITERATIONS_1CPU :
 					       BT_INCREMENTS / 2;
 	want = 2 * iterations;
 	got = race_once(2, register_step_segment, &vm);
