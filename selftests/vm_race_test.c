@@ -75,18 +75,22 @@ static __u32 lock_word;
 /*
  * counter += 1 the racy way: load, a delay of dependent arithmetic (no
  * branch: the translator sees load and store in one block), store.
+ * Clobbers RAX.
  */
+#define RACY_INCREMENT						\
+	"mov counter(%%rip), %%rax\n\t"				\
+	".rept 12\n\t"						\
+	"imul $1, %%rax, %%rax\n\t"				\
+	".endr\n\t"						\
+	"add $1, %%rax\n\t"					\
+	"mov %%rax, counter(%%rip)\n"
+
 __attribute__((noinline, section(".text.race"), aligned(4096)))
 static void race_increment(void)
 {
 	asm volatile(".globl race_begin\n"
 		     "race_begin:\n\t"
-		     "mov counter(%%rip), %%rax\n\t"
-		     ".rept 12\n\t"
-		     "imul $1, %%rax, %%rax\n\t"
-		     ".endr\n\t"
-		     "add $1, %%rax\n\t"
-		     "mov %%rax, counter(%%rip)\n"
+		     RACY_INCREMENT
 		     ".globl race_end\n"
 		     "race_end:\n\t"
 		     : : : "rax", "memory", "cc");
@@ -139,12 +143,7 @@ static void step_increment(void)
 		     "cpuid\n"
 		     ".globl step_begin\n"
 		     "step_begin:\n\t"
-		     "mov counter(%%rip), %%rax\n\t"
-		     ".rept 12\n\t"
-		     "imul $1, %%rax, %%rax\n\t"
-		     ".endr\n\t"
-		     "add $1, %%rax\n\t"
-		     "mov %%rax, counter(%%rip)\n"
+		     RACY_INCREMENT
 		     ".globl step_end\n"
 		     "step_end:\n\t"
 		     : : : "rax", "rbx", "rcx", "rdx", "memory", "cc");
@@ -267,13 +266,57 @@ static void detect_in_bt(struct duet_test_vm *vm)
 		vcpu_set_exec_mode(vm->vcpus[i], DUET_EXEC_MODE_BT);
 }
 
+/* What a case checks: the VM's stalls and its first @nr vCPUs' counters. */
+struct race_stats {
+	__u64 stalls;
+	__u64 segs;		/* segments entered */
+	__u64 steps;		/* hardware steps */
+	__u64 step_stalls;	/* ... that held the barrier */
+};
+
+static void race_stats_get(struct duet_test_vm *vm, unsigned int nr,
+			   struct race_stats *s)
+{
+	struct duet_test_vcpu *v;
+	unsigned int i;
+
+	*s = (struct race_stats){
+		.stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS),
+	};
+	for (i = 0; i < nr; i++) {
+		v = vm->vcpus[i];
+		s->segs += vcpu_nl_stat(v, DUET_A_VCPU_STATS_BT_SEGMENTS);
+		s->steps += vcpu_nl_stat(v, DUET_A_VCPU_STATS_BT_HW_STEPS);
+		s->step_stalls += vcpu_nl_stat(v, DUET_A_VCPU_STATS_BT_STEP_STALLS);
+	}
+}
+
+/*
+ * @cpuids CPUIDs ran as hardware steps outside the segment, on its page:
+ * each held the barrier while the page was executable (a step the other
+ * vCPU's barrier cut short before it ran took none), and every stall was
+ * a segment's or a step's.
+ */
+static void check_step_stalls(const struct race_stats *s, __u64 cpuids)
+{
+	test_print("%llu hw steps, %llu of them under the barrier",
+		   (unsigned long long)s->steps,
+		   (unsigned long long)s->step_stalls);
+	TEST_ASSERT(s->step_stalls >= cpuids && s->step_stalls <= s->steps,
+		    "%llu steps under the barrier: %llu CPUIDs, %llu steps",
+		    (unsigned long long)s->step_stalls,
+		    (unsigned long long)cpuids, (unsigned long long)s->steps);
+	TEST_ASSERT_EQ(s->stalls, s->segs + s->step_stalls);
+}
+
 /* Exact in every attempt, with one stall per increment. */
 static void exact_with(unsigned int nr, void (*setup)(struct duet_test_vm *),
 		       bool registered)
 {
-	__u64 got, stalls, segs, want;
+	struct race_stats s;
 	struct duet_test_vm *vm;
-	unsigned int a, i;
+	__u64 got, want;
+	unsigned int a;
 
 	test_set_timeout(BT_CASE_TIMEOUT);
 	variant = RACE_PLAIN;
@@ -282,27 +325,24 @@ static void exact_with(unsigned int nr, void (*setup)(struct duet_test_vm *),
 	want = (__u64)nr * iterations;
 	for (a = 0; a < EXACT_ATTEMPTS; a++) {
 		got = race_once(nr, setup, &vm);
-		stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS);
-		for (segs = 0, i = 0; i < nr; i++)
-			segs += vcpu_nl_stat(vm->vcpus[i],
-					     DUET_A_VCPU_STATS_BT_SEGMENTS);
+		race_stats_get(vm, nr, &s);
 		test_print("%s, %u vCPUs, attempt %u: %llu of %llu, %llu segments",
 			   registered ? "registered" : "detected",
 			   nr, a + 1, (unsigned long long)got,
-			   (unsigned long long)want, (unsigned long long)segs);
+			   (unsigned long long)want, (unsigned long long)s.segs);
 		test_print("%llu stalls, %llu past the limit, %llu waits timed out",
-			   (unsigned long long)stalls,
+			   (unsigned long long)s.stalls,
 			   (unsigned long long)vm_nl_stat(vm, DUET_A_VM_STATS_STALL_TIMEOUTS),
 			   (unsigned long long)vm_nl_stat(vm, DUET_A_VM_STATS_STALL_WAIT_TIMEOUTS));
 		TEST_ASSERT_EQ(got, want);
 		/* One barrier for every segment run, and a run per increment. */
-		TEST_ASSERT_EQ(stalls, segs);
+		TEST_ASSERT_EQ(s.stalls, s.segs);
 		if (registered) {
-			TEST_ASSERT_EQ(segs, want);
+			TEST_ASSERT_EQ(s.segs, want);
 			TEST_ASSERT_EQ(vm_bt_segment_hits(vm, segment_id), want);
 		} else {
-			TEST_ASSERT(segs >= want, "%llu segments for %llu increments",
-				    (unsigned long long)segs,
+			TEST_ASSERT(s.segs >= want, "%llu segments for %llu increments",
+				    (unsigned long long)s.segs,
 				    (unsigned long long)want);
 		}
 		vm_free(vm);
@@ -343,9 +383,9 @@ static void register_lock_segment(struct duet_test_vm *vm)
  */
 static void lock_with(bool registered)
 {
-	__u64 got, want, steps = 0, step_stalls = 0, segs = 0, stalls, hits = 0;
+	__u64 got, want, hits = 0;
 	struct duet_test_vm *vm;
-	unsigned int i;
+	struct race_stats s;
 
 	test_set_timeout(BT_CASE_TIMEOUT);
 	variant = RACE_LOCK;
@@ -353,24 +393,14 @@ static void lock_with(bool registered)
 					       LOCK_ITERATIONS;
 	want = 2 * iterations;
 	got = race_once(2, registered ? register_lock_segment : NULL, &vm);
-	stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS);
-	for (i = 0; i < 2; i++) {
-		steps += vcpu_nl_stat(vm->vcpus[i],
-				      DUET_A_VCPU_STATS_BT_HW_STEPS);
-		step_stalls += vcpu_nl_stat(vm->vcpus[i],
-					    DUET_A_VCPU_STATS_BT_STEP_STALLS);
-		segs += vcpu_nl_stat(vm->vcpus[i],
-				     DUET_A_VCPU_STATS_BT_SEGMENTS);
-	}
+	race_stats_get(vm, 2, &s);
 	if (registered)
 		hits = vm_bt_segment_hits(vm, segment_id);
 	test_print("lock %s: %llu of %llu, %llu segments, %llu hits, %llu stalls",
 		   registered ? "registered" : "not registered",
 		   (unsigned long long)got, (unsigned long long)want,
-		   (unsigned long long)segs, (unsigned long long)hits,
-		   (unsigned long long)stalls);
-	test_print("%llu hw steps, %llu of them under the barrier",
-		   (unsigned long long)steps, (unsigned long long)step_stalls);
+		   (unsigned long long)s.segs, (unsigned long long)hits,
+		   (unsigned long long)s.stalls);
 	TEST_ASSERT_EQ(got, want);
 	if (registered) {
 		/*
@@ -378,29 +408,17 @@ static void lock_with(bool registered)
 		 * page, and the page diverted again after each one: every
 		 * acquisition (and failed attempt) ran the segment in BT.
 		 */
-		TEST_ASSERT(steps >= want, "%llu hardware steps for %llu CPUIDs",
-			    (unsigned long long)steps,
-			    (unsigned long long)want);
 		TEST_ASSERT(hits >= want, "%llu segment hits for %llu acquisitions",
 			    (unsigned long long)hits,
 			    (unsigned long long)want);
-		TEST_ASSERT_EQ(segs, hits);
-		/*
-		 * The CPUIDs ran outside the segment, each holding the
-		 * barrier while the page was executable (a step the other
-		 * vCPU's barrier cut short before it ran took none).
-		 */
-		TEST_ASSERT(step_stalls >= want && step_stalls <= steps,
-			    "%llu steps under the barrier: %llu CPUIDs, %llu steps",
-			    (unsigned long long)step_stalls,
-			    (unsigned long long)want, (unsigned long long)steps);
-		TEST_ASSERT_EQ(stalls, segs + step_stalls);
+		TEST_ASSERT_EQ(s.segs, hits);
+		check_step_stalls(&s, want);
 	} else {
 		/* Nothing diverts: the translator never ran. */
-		TEST_ASSERT_EQ(steps, 0);
-		TEST_ASSERT_EQ(step_stalls, 0);
-		TEST_ASSERT_EQ(segs, 0);
-		TEST_ASSERT_EQ(stalls, 0);
+		TEST_ASSERT_EQ(s.steps, 0);
+		TEST_ASSERT_EQ(s.step_stalls, 0);
+		TEST_ASSERT_EQ(s.segs, 0);
+		TEST_ASSERT_EQ(s.stalls, 0);
 	}
 	vm_free(vm);
 }
@@ -422,9 +440,9 @@ static void register_step_segment(struct duet_test_vm *vm)
  */
 static void step_registered_2_vcpus_exact(void)
 {
-	__u64 got, want, steps = 0, step_stalls = 0, segs = 0, stalls, hits;
 	struct duet_test_vm *vm;
-	unsigned int i;
+	struct race_stats s;
+	__u64 got, want, hits;
 
 	test_set_timeout(BT_CASE_TIMEOUT);
 	variant = RACE_STEP;
@@ -432,31 +450,16 @@ static void step_registered_2_vcpus_exact(void)
 					       BT_INCREMENTS / 2;
 	want = 2 * iterations;
 	got = race_once(2, register_step_segment, &vm);
-	stalls = vm_nl_stat(vm, DUET_A_VM_STATS_STALLS);
+	race_stats_get(vm, 2, &s);
 	hits = vm_bt_segment_hits(vm, segment_id);
-	for (i = 0; i < 2; i++) {
-		steps += vcpu_nl_stat(vm->vcpus[i],
-				      DUET_A_VCPU_STATS_BT_HW_STEPS);
-		step_stalls += vcpu_nl_stat(vm->vcpus[i],
-					    DUET_A_VCPU_STATS_BT_STEP_STALLS);
-		segs += vcpu_nl_stat(vm->vcpus[i],
-				     DUET_A_VCPU_STATS_BT_SEGMENTS);
-	}
 	test_print("step: %llu of %llu, %llu segments, %llu hits, %llu stalls",
 		   (unsigned long long)got, (unsigned long long)want,
-		   (unsigned long long)segs, (unsigned long long)hits,
-		   (unsigned long long)stalls);
-	test_print("%llu hw steps, %llu of them under the barrier",
-		   (unsigned long long)steps, (unsigned long long)step_stalls);
+		   (unsigned long long)s.segs, (unsigned long long)hits,
+		   (unsigned long long)s.stalls);
 	TEST_ASSERT_EQ(got, want);
-	TEST_ASSERT_EQ(segs, want);
+	TEST_ASSERT_EQ(s.segs, want);
 	TEST_ASSERT_EQ(hits, want);
-	/* A step the other vCPU's barrier cut short before it ran took none. */
-	TEST_ASSERT(step_stalls >= want && step_stalls <= steps,
-		    "%llu steps under the barrier: %llu CPUIDs, %llu steps",
-		    (unsigned long long)step_stalls, (unsigned long long)want,
-		    (unsigned long long)steps);
-	TEST_ASSERT_EQ(stalls, segs + step_stalls);
+	check_step_stalls(&s, want);
 	vm_free(vm);
 }
 
