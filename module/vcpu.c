@@ -356,8 +356,10 @@ static int duet_vcpu_run_once(struct duet_vcpu *vcpu)
 		vcpu->bt_divert = false;
 		vcpu->bt_detour = true;
 	}
-	vcpu->bt_active = READ_ONCE(vcpu->exec_mode) == DUET_EXEC_MODE_BT ||
-			  vcpu->bt_detour;
+	/* Read by other vCPUs' stall requests (bt/stall.c). */
+	WRITE_ONCE(vcpu->bt_active,
+		   READ_ONCE(vcpu->exec_mode) == DUET_EXEC_MODE_BT ||
+		   vcpu->bt_detour);
 	if (vcpu->bt_active)
 		return duet_bt_vcpu_run(vcpu);
 	return duet_ops->vcpu_run(vcpu);

@@ -42,7 +42,7 @@
 
 /* How long duet_stall_begin() waits for the other vCPUs to leave guest mode. */
 #define DUET_STALL_ACK_TIMEOUT_NS	(100 * NSEC_PER_MSEC)
-/* ... spinning for this long first, then polling at this interval. */
+/* ... for vCPUs in BT, spinning this long first, then polling at this interval. */
 #define DUET_STALL_SPIN_NS		(20 * NSEC_PER_USEC)
 #define DUET_STALL_POLL_US		10
 
@@ -179,11 +179,13 @@ static int duet_stall_wait_acks(struct duet_vm *vm, struct duet_vcpu *self,
 	u64 deadline = start + DUET_STALL_ACK_TIMEOUT_NS;
 	struct duet_vcpu *vcpu;
 	unsigned int busy, i;
+	bool in_bt;
 
 	bitmap_zero(sent, DUET_MAX_VCPUS);
 	*kicked = 0;
 	for (;;) {
 		busy = 0;
+		in_bt = false;
 		/* mmu_lock keeps the vCPUs from being freed (duet_vcpu_release()). */
 		mutex_lock(&vm->mmu_lock);
 		for (i = 0; i < DUET_MAX_VCPUS; i++) {
@@ -192,6 +194,7 @@ static int duet_stall_wait_acks(struct duet_vm *vm, struct duet_vcpu *self,
 			    READ_ONCE(vcpu->mode) != IN_GUEST_MODE)
 				continue;
 			busy++;
+			in_bt |= READ_ONCE(vcpu->bt_active);
 			if (!__test_and_set_bit(i, sent)) {
 				duet_vcpu_ipi(vcpu);
 				(*kicked)++;
@@ -204,17 +207,21 @@ static int duet_stall_wait_acks(struct duet_vm *vm, struct duet_vcpu *self,
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		/*
-		 * A vCPU in BT is in guest mode while its thread runs in the
-		 * kernel, and the IPI cannot help one that is not on a CPU
-		 * (preempted, or runnable behind us on this one): spinning
-		 * would keep it off until the tick.  Spin only briefly, for
-		 * the vCPUs that exit at the IPI, then sleep between looks
-		 * so that the scheduler runs the rest to their next check.
+		 * A vCPU in hardware is on its CPU (preemption off) and
+		 * leaves at the IPI: spin for it.  A vCPU in BT is in guest
+		 * mode while its thread runs in the kernel, preemptible: the
+		 * IPI cannot help one that is off its CPU (preempted, or
+		 * runnable behind us on this one), and spinning would keep
+		 * it off until the tick.  For those, spin only briefly, then
+		 * sleep between looks so that the scheduler runs them to
+		 * their next check.
 		 */
-		if (now - start < DUET_STALL_SPIN_NS)
+		if (!in_bt || now - start < DUET_STALL_SPIN_NS) {
+			cond_resched();
 			cpu_relax();
-		else
+		} else {
 			usleep_range(DUET_STALL_POLL_US, 2 * DUET_STALL_POLL_US);
+		}
 	}
 }
 
