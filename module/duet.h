@@ -482,16 +482,16 @@ int duet_stall_set_max(struct duet_vm *vm, u32 us);
 int duet_stall_hold(struct duet_vm *vm, u32 us);
 void duet_stall_snapshot(struct duet_vm *vm, struct duet_vm_info *info);
 
-/*
- * Whether another vCPU, or a netlink vm-stall, holds @vcpu's VM's stall
- * barrier: @vcpu must then stay out of guest mode (duet_stall_wait()).
- */
 /* Whether @vcpu holds its VM's stall barrier (bt/stall.c). */
 static inline bool duet_vcpu_holds_stall(struct duet_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->vm->stall.owner) == vcpu;
 }
 
+/*
+ * Whether another vCPU, or a netlink vm-stall, holds @vcpu's VM's stall
+ * barrier: @vcpu must then stay out of guest mode (duet_stall_wait()).
+ */
 static inline bool duet_vcpu_stalled(struct duet_vcpu *vcpu)
 {
 	/*
